@@ -1,0 +1,7 @@
+namespace Capvisor.Arm
+{
+    /// <summary>One A64 processing element.</summary>
+    public sealed partial class Cpu
+    {
+    }
+}
