@@ -275,6 +275,7 @@ namespace Capvisor.Arm
         /// <summary>WFI: sleeps unless an interrupt is pending (masked or not).</summary>
         public void WaitForInterrupt()
         {
+            CheckWfxTrap(SctlrNTwi, isWfe: false);
             if (_irqLine || _fiqLine)
             {
                 return;
@@ -287,13 +288,29 @@ namespace Capvisor.Arm
         /// <summary>WFE: consumes the event register, or sleeps until an event or interrupt.</summary>
         public void WaitForEvent()
         {
+            CheckWfxTrap(SctlrNTwe, isWfe: true);
             if (_eventRegister)
             {
                 _eventRegister = false;
                 return;
             }
 
-            WaitForInterrupt();
+            if (_irqLine || _fiqLine)
+            {
+                return;
+            }
+
+            Waiting = true;
+            ExitAfterInstruction(CpuExit.Wait);
+        }
+
+        private void CheckWfxTrap(ulong enableBit, bool isWfe)
+        {
+            if (CurrentEl == 0 && (SctlrEl[1] & enableBit) == 0)
+            {
+                // CV = 1, COND = 0b1110 from AArch64; TI says WFI (0) or WFE (1).
+                RaiseSynchronous(ExceptionClass.WfxTrap, (1u << 24) | (0xEu << 20) | (isWfe ? 1u : 0u));
+            }
         }
 
         /// <summary>SEVL: sets this CPU's event register.</summary>
