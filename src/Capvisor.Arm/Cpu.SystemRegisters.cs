@@ -328,7 +328,7 @@ namespace Capvisor.Arm
             // DC ZVA is a write for permissions and faults; with the MMU off (Device memory)
             // it takes an alignment fault, as the architecture requires.
             uint fsc = Walk(block, AccessKind.Write, false, out var w);
-            if (fsc == NoFault && w.Device)
+            if (fsc == NoFault && w.Device && EnforceDeviceAlignment)
             {
                 DataAbort(va, FaultStatus.Alignment, write: true);
             }

@@ -32,6 +32,14 @@ namespace Capvisor.Arm
         private ulong _fetchPage = ulong.MaxValue;
         private byte* _fetchHost;
 
+        /// <summary>
+        /// When true, unaligned accesses to Device memory (including every data access with the
+        /// MMU off) take an alignment fault, as the architecture requires. Off by default because
+        /// QEMU 7.2 (the reference this board is checked against) does not check them, and
+        /// bare-metal programs written against it rely on that.
+        /// </summary>
+        public bool EnforceDeviceAlignment;
+
         /// <summary>Physical address size in bits (ID_AA64MMFR0_EL1.PARange = 44 bits).</summary>
         public const int PaBits = 44;
 
@@ -79,7 +87,7 @@ namespace Capvisor.Arm
                 DataAbort(va, fsc, kind == AccessKind.Write);
             }
 
-            if (w.Device && kind != AccessKind.Execute && (va & (ulong)(size - 1)) != 0)
+            if (w.Device && EnforceDeviceAlignment && kind != AccessKind.Execute && (va & (ulong)(size - 1)) != 0)
             {
                 DataAbort(va, FaultStatus.Alignment, kind == AccessKind.Write);
             }
