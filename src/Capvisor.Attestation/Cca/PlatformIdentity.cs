@@ -54,17 +54,25 @@ namespace Capvisor.Attestation.Cca
             created = false;
             if (!File.Exists(path))
             {
-                Directory.CreateDirectory(stateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                if (OperatingSystem.IsWindows())
+                {
+                    Directory.CreateDirectory(stateDirectory);
+                }
+                else
+                {
+                    Directory.CreateDirectory(stateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+
                 using var key = ECDsa.Create(ECCurve.NamedCurves.nistP384);
                 var temp = Path.Combine(stateDirectory, $".{KeyFileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
                 try
                 {
-                    var options = new FileStreamOptions
+                    var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                    if (!OperatingSystem.IsWindows())
                     {
-                        Mode = FileMode.CreateNew,
-                        Access = FileAccess.Write,
-                        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                    };
+                        options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                    }
+
                     using (var stream = new FileStream(temp, options))
                     {
                         stream.Write(Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem() + "\n"));
