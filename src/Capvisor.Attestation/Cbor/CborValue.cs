@@ -278,7 +278,7 @@ namespace Capvisor.Attestation.Cbor
             {
                 CborKind.ByteString => _bytes.AsSpan().SequenceEqual(other._bytes),
                 CborKind.TextString => string.Equals(_text, other._text, StringComparison.Ordinal),
-                CborKind.Float => BitConverter.DoubleToInt64Bits(_float) == BitConverter.DoubleToInt64Bits(other._float),
+                CborKind.Float => FloatBits(_float) == FloatBits(other._float),
                 CborKind.Array or CborKind.Tag => _items.AsSpan().SequenceEqual(other._items),
                 CborKind.Map => MapEquals(other),
                 _ => true,
@@ -303,7 +303,7 @@ namespace Capvisor.Attestation.Cbor
                     hash.Add(_text, StringComparer.Ordinal);
                     break;
                 case CborKind.Float:
-                    hash.Add(BitConverter.DoubleToInt64Bits(_float));
+                    hash.Add(FloatBits(_float));
                     break;
                 case CborKind.Array or CborKind.Tag:
                     // Deep, so that hostile maps with many similar composite keys cannot turn
@@ -358,6 +358,11 @@ namespace Capvisor.Attestation.Cbor
                 yield return new KeyValuePair<CborValue, CborValue>(_items[i], _values[i]);
             }
         }
+
+        // By bits, so that 0.0 and -0.0 differ as their encodings do; but every NaN is one value,
+        // because deterministic encoding writes all of them as the same half-precision NaN.
+        private static long FloatBits(double value) =>
+            double.IsNaN(value) ? BitConverter.DoubleToInt64Bits(double.NaN) : BitConverter.DoubleToInt64Bits(value);
 
         private bool MapEquals(CborValue other)
         {
