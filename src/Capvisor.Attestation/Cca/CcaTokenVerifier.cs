@@ -4,7 +4,8 @@ using Capvisor.Attestation.Cose;
 namespace Capvisor.Attestation.Cca
 {
     /// <summary>
-    /// Verifies a CCA token the way Veraison's verifiers do: claims are validated first, then the
+    /// Verifies a CCA token the way Veraison's verifiers do: both messages must be tagged
+    /// COSE_Sign1 (tag 18); claims are validated first, then the
     /// platform signature with the CPAK, the realm signature with the RAK from the realm claims,
     /// and the binding of the two (platform challenge = hash of the RAK claim); then any
     /// reference values the caller gives.
@@ -31,7 +32,7 @@ namespace Capvisor.Attestation.Cca
 
             try
             {
-                platformMessage = CoseSign1.Decode(collection.PlatformToken);
+                platformMessage = CoseSign1.Decode(collection.PlatformToken, requireTag: true);
             }
             catch (AttestationFormatException e)
             {
@@ -40,7 +41,7 @@ namespace Capvisor.Attestation.Cca
 
             try
             {
-                realmMessage = CoseSign1.Decode(collection.RealmToken);
+                realmMessage = CoseSign1.Decode(collection.RealmToken, requireTag: true);
             }
             catch (AttestationFormatException e)
             {

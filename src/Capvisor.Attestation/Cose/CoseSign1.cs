@@ -56,8 +56,10 @@ namespace Capvisor.Attestation.Cose
         /// both header buckets are maps, no label is in both, and a <c>crit</c> header is refused
         /// because this library understands no extension header.
         /// </summary>
+        /// <param name="encoded">The message.</param>
+        /// <param name="requireTag">Refuse the untagged form, as CCA tokens (and both Veraison verifiers) do.</param>
         /// <exception cref="AttestationFormatException">Not a COSE_Sign1 message with an embedded payload.</exception>
-        public static CoseSign1 Decode(ReadOnlySpan<byte> encoded)
+        public static CoseSign1 Decode(ReadOnlySpan<byte> encoded, bool requireTag = false)
         {
             var item = CborDecoder.Decode(encoded);
             var tagged = false;
@@ -70,6 +72,11 @@ namespace Capvisor.Attestation.Cose
 
                 tagged = true;
                 item = item.TagContent;
+            }
+
+            if (requireTag && !tagged)
+            {
+                throw new AttestationFormatException("COSE_Sign1: tag 18 missing");
             }
 
             if (item.Kind != CborKind.Array || item.Count != 4)
