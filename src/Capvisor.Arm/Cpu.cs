@@ -18,8 +18,12 @@ namespace Capvisor.Arm
         private readonly IPhysicalMemory _memory;
         private readonly ICpuHost _host;
 
-        /// <summary>General-purpose registers X0–X30; index 31 is a scratch slot (XZR reads use <see cref="GetX"/>).</summary>
-        public readonly ulong[] X = new ulong[32];
+        /// <summary>
+        /// General-purpose registers X0–X30; index 31 is a scratch slot (XZR reads use <see cref="GetX"/>).
+        /// Index 32 always reads zero and index 33 is a write sink: the decoder maps XZR operands
+        /// to them so instruction handlers need no branch on register 31.
+        /// </summary>
+        public readonly ulong[] X = new ulong[34];
 
         /// <summary>SIMD&amp;FP registers: V[2n] is the low and V[2n+1] the high half of Vn.</summary>
         public readonly ulong[] V = new ulong[64];
