@@ -1,0 +1,93 @@
+using Capvisor.Caps.Analysis;
+using Capvisor.Caps.CapDL;
+
+namespace Capvisor.Caps.Tests.Analysis
+{
+    public class AuthorityAnalysisTests
+    {
+        private static CapdlSpec Load(string name) => CapdlParser.ParseFile(Fixtures.Path("analysis", name));
+
+        [Fact]
+        public void DataOnlyChannelsKeepTheRealmIsolated()
+        {
+            AuthorityResult r = AuthorityAnalysis.Check(Load("realm-data-channel.cdl"), "realm_ram", "host_tcb");
+            Assert.False(r.Reachable);
+            Assert.Empty(r.Witness);
+
+            // The shared ring is reachable, as it should be: it is mapped in the host's VSpace.
+            Assert.True(AuthorityAnalysis.Check(Load("realm-data-channel.cdl"), "ring", "host_tcb").Reachable);
+        }
+
+        [Fact]
+        public void AReplyWithGrantLeaksTheRealm()
+        {
+            AuthorityResult r = AuthorityAnalysis.Check(Load("realm-reply-grant.cdl"), "realm_ram", "host_tcb");
+            Assert.True(r.Reachable);
+            string text = string.Join("\n", r.Witness);
+            Assert.Contains("call", text);
+            Assert.Contains("realm_cnode", text);
+            Assert.Contains("realm_tcb", text);
+            Assert.Contains("reply", text);
+        }
+
+        [Fact]
+        public void ATcbAndCNodePathIsFoundAndNamed()
+        {
+            AuthorityResult r = AuthorityAnalysis.Check(Load("realm-cnode-path.cdl"), "realm_ram", "host_tcb");
+            Assert.True(r.Reachable);
+            var objects = r.Witness.Select(s => s.Object).ToList();
+            Assert.Contains("helper_tcb", objects);
+            Assert.Contains("helper_cnode", objects);
+            Assert.Contains("realm_cnode", objects);
+            Assert.StartsWith("realm_ram[", r.Witness[^1].Object);
+        }
+
+        [Fact]
+        public void SendingWithGrantLetsTheReceiverTake()
+        {
+            const string text = """
+                arch aarch64
+                objects { a = tcb  b = tcb  ca = cnode (2 bits)  cb = cnode (2 bits)  e = ep  secret = frame (4k) }
+                caps {
+                  a { cspace: ca }  b { cspace: cb }
+                  ca { 0: e (WG) 1: secret (R) }
+                  cb { 0: e (R) }
+                }
+                """;
+            Assert.True(AuthorityAnalysis.Check(CapdlParser.Parse(text), "secret", "b").Reachable);
+            Assert.False(AuthorityAnalysis.Check(CapdlParser.Parse(text.Replace("(WG)", "(W)")), "secret", "b").Reachable);
+            Assert.False(AuthorityAnalysis.Check(CapdlParser.Parse(text.Replace("e = ep", "e = notification").Replace("(WG)", "(W)")), "secret", "b").Reachable);
+        }
+
+        [Fact]
+        public void UntypedCoveringTheTargetCounts()
+        {
+            const string text = """
+                arch aarch64
+                objects { h = tcb  ch = cnode (2 bits)  pool = ut (21 bits) { realm_ram }  realm_ram = frame (2M) }
+                caps { h { cspace: ch }  ch { 0: pool } }
+                """;
+            AuthorityResult r = AuthorityAnalysis.Check(CapdlParser.Parse(text), "realm_ram", "h");
+            Assert.True(r.Reachable);
+            Assert.Contains("retyp", r.Witness[^1].How);
+        }
+
+        [Fact]
+        public void UnknownNamesAreReported()
+        {
+            var e = Assert.Throws<CapdlException>(() => AuthorityAnalysis.Check(Load("realm-data-channel.cdl"), "nothing", "host_tcb"));
+            Assert.Contains("--isolate 'nothing'", e.Message);
+            e = Assert.Throws<CapdlException>(() => AuthorityAnalysis.Check(Load("realm-data-channel.cdl"), "realm_ram", "ring"));
+            Assert.Contains("name a thread", e.Message);
+        }
+
+        [Fact]
+        public void RealCamkesSpecSeparatesClientAndAdder()
+        {
+            // CAmkES adder: client and adder talk over p_ep with badge and no Grant (client WP, adder R).
+            CapdlSpec s = CapdlParser.ParseFile(Fixtures.Path("sel4-capdl", "camkes-adder-arm.cdl"));
+            Assert.False(AuthorityAnalysis.Check(s, "adder_cnode", "client_client_0_control_tcb").Reachable);
+            Assert.True(AuthorityAnalysis.Check(s, "client_cnode", "client_client_0_control_tcb").Reachable);
+        }
+    }
+}
