@@ -1,0 +1,57 @@
+namespace Capvisor.Board
+{
+    /// <summary>How to build and run a <see cref="VirtMachine"/>.</summary>
+    public sealed record VirtMachineOptions
+    {
+        /// <summary>Default RAM: 128 MiB, QEMU's default for <c>-M virt</c> (kvmtool's would be 64 MiB per CPU + 512 MiB).</summary>
+        public const int DefaultMemoryMiB = 128;
+
+        /// <summary>Most CPUs: QEMU's first redistributor region holds 123.</summary>
+        public const int MaxCpus = VirtMemoryMap.MaxCpus;
+
+        /// <summary>Most RAM (MiB): 64 GiB; RAM is reserved lazily, so untouched memory costs nothing.</summary>
+        public const int MaxMemoryMiB = 64 * 1024;
+
+        /// <summary>RAM size in MiB.</summary>
+        public int MemoryMiB { get; init; } = DefaultMemoryMiB;
+
+        /// <summary>Number of CPUs; CPU 0 boots, the others start powered off.</summary>
+        public int CpuCount { get; init; } = 1;
+
+        /// <summary>The kernel file contents (Image, gzipped Image, ELF or raw); null boots nothing.</summary>
+        public byte[]? Kernel { get; init; }
+
+        /// <summary>Name of the kernel in error messages.</summary>
+        public string KernelName { get; init; } = "kernel";
+
+        /// <summary>The initrd contents, or null.</summary>
+        public byte[]? Initrd { get; init; }
+
+        /// <summary>The kernel command line (/chosen/bootargs), or null.</summary>
+        public string? CommandLine { get; init; }
+
+        /// <summary>A device tree blob to use instead of the generated one (/chosen is still updated).</summary>
+        public byte[]? DeviceTree { get; init; }
+
+        /// <summary>Deterministic time (instruction count) instead of host time.</summary>
+        public bool Deterministic { get; init; }
+
+        /// <summary>Wall-clock limit for <see cref="VirtMachine.Run"/>, or null.</summary>
+        public TimeSpan? Timeout { get; init; }
+
+        /// <summary>Where the UART's output goes, or null to discard it.</summary>
+        public Stream? SerialOutput { get; init; }
+
+        /// <summary>Where the UART's input comes from, or null for none. Seekable streams are read synchronously (deterministic).</summary>
+        public Stream? SerialInput { get; init; }
+
+        /// <summary>Instructions per CPU per scheduling slice.</summary>
+        public long Quantum { get; init; } = 20_000;
+
+        /// <summary>PSCI conduit advertised in the device tree: "hvc" or "smc".</summary>
+        public string PsciMethod { get; init; } = "hvc";
+
+        /// <summary>Consecutive identical exceptions (same ESR, ELR, FAR, no progress) that count as a loop.</summary>
+        public int ExceptionLoopLimit { get; init; } = 10_000;
+    }
+}

@@ -1,0 +1,93 @@
+using Capvisor.Board;
+using Capvisor.Board.Boot;
+using Capvisor.Firmware.Psci;
+
+namespace Capvisor.Cli.Commands
+{
+    /// <summary>Builds a <see cref="VirtMachine"/> with PSCI firmware from <see cref="RunOptions"/> and runs it (shared by run and demo).</summary>
+    public static class GuestRunner
+    {
+        /// <summary>
+        /// Runs <paramref name="options"/>; serial output goes to <paramref name="serialOutput"/>,
+        /// messages to <paramref name="messages"/>. Returns the process exit status.
+        /// </summary>
+        public static int Run(RunOptions options, Stream serialOutput, Stream? serialInput, TextWriter messages,
+            CancellationToken cancellation = default)
+        {
+            byte[]? kernel = null, initrd = null, dtb = null;
+            try
+            {
+                if (options.Kernel != null)
+                {
+                    kernel = ReadFile(options.Kernel, "kernel");
+                }
+                else if (options.DumpDtb == null)
+                {
+                    throw new UsageException("a kernel is required (-k FILE)");
+                }
+
+                initrd = options.Initrd != null ? ReadFile(options.Initrd, "initrd") : null;
+                dtb = options.Dtb != null ? ReadFile(options.Dtb, "device tree") : null;
+                var machineOptions = new VirtMachineOptions
+                {
+                    MemoryMiB = options.MemoryMiB,
+                    CpuCount = options.Cpus,
+                    Kernel = kernel,
+                    KernelName = options.Kernel ?? "kernel",
+                    Initrd = initrd,
+                    CommandLine = options.Params,
+                    DeviceTree = dtb,
+                    Deterministic = options.Deterministic,
+                    Timeout = options.TimeoutSeconds is double s ? TimeSpan.FromSeconds(s) : null,
+                    SerialOutput = serialOutput,
+                    SerialInput = serialInput,
+                };
+                using var machine = new VirtMachine(machineOptions, m => new PsciFirmware(m, machineOptions.PsciMethod));
+                if (options.DumpDtb != null)
+                {
+                    File.WriteAllBytes(options.DumpDtb, machine.DeviceTreeBlob);
+                    messages.WriteLine($"capvisor run: device tree written to {options.DumpDtb} ({machine.DeviceTreeBlob.Length} bytes)");
+                    return 0;
+                }
+
+                var exit = machine.Run(cancellation);
+                if (exit.Reason != MachineExitReason.SystemOff)
+                {
+                    messages.WriteLine($"capvisor run: {exit.Message}");
+                }
+
+                return exit.ExitCode;
+            }
+            catch (BootImageException e)
+            {
+                messages.WriteLine($"capvisor run: {e.Message}");
+                return 2;
+            }
+            catch (ArgumentException e)
+            {
+                messages.WriteLine($"capvisor run: {e.Message}");
+                return 2;
+            }
+            catch (IOException e)
+            {
+                messages.WriteLine($"capvisor run: {e.Message}");
+                return 2;
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                messages.WriteLine($"capvisor run: {e.Message}");
+                return 2;
+            }
+        }
+
+        private static byte[] ReadFile(string path, string what)
+        {
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"{what} file '{path}' does not exist");
+            }
+
+            return File.ReadAllBytes(path);
+        }
+    }
+}
