@@ -86,7 +86,18 @@ namespace Capvisor.Attestation.Cca
                 return result with { FailedCheck = CcaCheck.PlatformSignature, Reason = platformReason };
             }
 
-            using (var rak = realm.GetPublicKey())
+            ECDsa rak;
+            try
+            {
+                rak = realm.GetPublicKey();
+            }
+            catch (AttestationFormatException e)
+            {
+                // Validate() has parsed the key already; kept so that Verify can never throw.
+                return result with { FailedCheck = CcaCheck.RealmClaims, Reason = e.Message };
+            }
+
+            using (rak)
             {
                 if (!realmMessage.Verify(rak, out var realmReason))
                 {

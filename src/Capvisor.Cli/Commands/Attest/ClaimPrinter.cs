@@ -23,7 +23,7 @@ namespace Capvisor.Cli.Commands.Attest
             Line(w, "hash-algo-id", 2402, claims.HashAlgorithm);
             if (claims.SoftwareComponents is { } components)
             {
-                w.WriteLine($"  {"sw-components",-24} (2399)  {components.Count}");
+                Line(w, "sw-components", 2399, components.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 for (var i = 0; i < components.Count; i++)
                 {
                     var c = components[i];
@@ -65,7 +65,7 @@ namespace Capvisor.Cli.Commands.Attest
             Line(w, "challenge", 10, challenge);
             if (count > 1)
             {
-                w.WriteLine($"  {"",-24}         ({count} nonces)");
+                w.WriteLine($"  {"",-35} ({count} nonces; only the first is shown)");
             }
         }
 
@@ -81,7 +81,7 @@ namespace Capvisor.Cli.Commands.Attest
         {
             if (value is not null)
             {
-                w.WriteLine($"  {name,-24} ({key}){new string(' ', Math.Max(1, 7 - key.ToString().Length))}{value}");
+                w.WriteLine($"  {name,-26} {"(" + key.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")",-8} {value}");
             }
         }
 
