@@ -168,8 +168,9 @@ namespace Capvisor.Caps.Analysis
 
                                 SpecObject t = _spec.Objects[target];
                                 CapRights r = RightsOf(t, cap);
+                                string rightsNote = t.Kind is ObjectKind.Endpoint or ObjectKind.Notification or ObjectKind.Frame ? $" ({RightsText(r)})" : string.Empty;
                                 string how = contentsReadable
-                                    ? $"{Describe(c)} slot {slot} holds a capability to {Describe(t)} ({RightsText(r)})"
+                                    ? $"{Describe(c)} slot {slot} holds a capability to {Describe(t)}{rightsNote}"
                                     : $"{Describe(c)} slot {slot} maps {Describe(t)}";
                                 ObjectId container = held;
                                 if (Add(s, target, r, () => new Reason(how, [(s, container)])))

@@ -226,7 +226,7 @@ namespace Capvisor.Caps.CapDL
 
             if (cap.Badge != 0)
             {
-                ps.Add($"badge: {cap.Badge}");
+                ps.Add(cap.Badge > 0xffff ? $"badge: 0x{cap.Badge:x}" : $"badge: {cap.Badge}");
             }
 
             if (cap.Guard != 0)
