@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text;
+using Xunit.Abstractions;
+
+namespace Capvisor.Arm.Tests.Differential
+{
+    /// <summary>
+    /// Random instruction sequences run on Capvisor's CPU and under
+    /// <c>qemu-aarch64-static -cpu cortex-a57</c> must leave the same X0–X30, SP, NZCV, V0–V7
+    /// and data buffer, or stop with the same exception at the same instruction.
+    /// </summary>
+    /// <remarks>
+    /// CI runs a fixed seed. Longer runs: <c>CAPVISOR_DIFF_SEQUENCES=200000 CAPVISOR_DIFF_SEED=7
+    /// dotnet test tests/Capvisor.Arm.Tests --filter Differential</c>; add <c>CAPVISOR_DIFF_TRACE=1</c>
+    /// to list the exceptions sequences end in.
+    /// </remarks>
+    public sealed class DifferentialTests
+    {
+        private readonly ITestOutputHelper _output;
+
+        public DifferentialTests(ITestOutputHelper output) => _output = output;
+
+        private static int EnvInt(string name, int fallback) =>
+            int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : fallback;
+
+        [Fact]
+        public void RandomSequencesMatchQemu()
+        {
+            string? missing = QemuHarness.MissingTools();
+            if (missing != null)
+            {
+                _output.WriteLine(missing);
+                return;
+            }
+
+            int total = EnvInt("CAPVISOR_DIFF_SEQUENCES", 10000);
+            int seed = EnvInt("CAPVISOR_DIFF_SEED", 20261122);
+            var harness = QemuHarness.Build();
+            var generator = new SequenceGenerator(seed);
+            using var runner = new CapvisorRunner();
+            var rng = new Random(seed);
+
+            int mismatches = 0, faults = 0;
+            long instructions = 0;
+            var report = new StringBuilder();
+            var watch = Stopwatch.StartNew();
+            const int Batch = 1000;
+            for (int start = 0; start < total; start += Batch)
+            {
+                var cases = new List<SequenceGenerator.Case>();
+                for (int i = start; i < Math.Min(total, start + Batch); i++)
+                {
+                    bool dpOnly = i % 4 == 3;
+                    cases.Add(generator.Next(rng.Next(1, dpOnly ? 12 : 24), dpOnly));
+                }
+
+                var expected = harness.Run(cases);
+                for (int i = 0; i < cases.Count; i++)
+                {
+                    var got = runner.Run(cases[i]);
+                    instructions += got.Steps;
+                    if (got.Signal != 0)
+                    {
+                        faults++;
+                    }
+
+                    string? diff = Compare(expected[i], got);
+                    if (diff != null)
+                    {
+                        mismatches++;
+                        if (mismatches <= 8)
+                        {
+                            report.AppendLine($"case {start + i}: {diff}");
+                            report.AppendLine("  words: " + string.Join(" ", cases[i].Words.Select(w => w.ToString("X8"))));
+                        }
+                    }
+                }
+            }
+
+            _output.WriteLine($"{total} sequences, {instructions} instructions executed on Capvisor, {faults} ended in an exception, "
+                + $"{mismatches} mismatches, {watch.Elapsed.TotalSeconds:F1} s (seed {seed})");
+            Assert.True(mismatches == 0, $"{mismatches} of {total} sequences differ from QEMU:\n{report}");
+        }
+
+        private static readonly string[] Names = Enumerable.Range(0, 31).Select(i => $"x{i}")
+            .Concat(new[] { "sp", "nzcv" })
+            .Concat(Enumerable.Range(0, 16).Select(i => $"v{i / 2}.{(i % 2 == 0 ? "lo" : "hi")}"))
+            .ToArray();
+
+        private static int SignalClass(int signal) => signal == 7 ? 11 : signal; // SIGBUS ~ SIGSEGV
+
+        private static string? Compare(QemuHarness.Result expected, CapvisorRunner.Outcome got)
+        {
+            var sb = new StringBuilder();
+            if (SignalClass(expected.Signal) != SignalClass(got.Signal) || (expected.Signal != 0 && expected.FaultPc != got.FaultPc))
+            {
+                sb.Append($"qemu signal {expected.Signal} at {expected.FaultPc:X}, capvisor signal {got.Signal} (EC {got.Ec:X}) at {got.FaultPc:X}; ");
+            }
+
+            int count = expected.Signal == 0 ? SequenceGenerator.StateCount : 33;
+            for (int k = 0; k < count; k++)
+            {
+                if (expected.State[k] != got.State[k])
+                {
+                    sb.Append($"{Names[k]} qemu {expected.State[k]:X} capvisor {got.State[k]:X}; ");
+                }
+            }
+
+            if (expected.BufferHash != got.BufferHash)
+            {
+                sb.Append("data buffer differs; ");
+            }
+
+            return sb.Length == 0 ? null : sb.ToString();
+        }
+    }
+}
