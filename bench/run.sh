@@ -4,7 +4,8 @@
 # in the same run on the same machine. Reports wall time (median of --reps runs), the guest
 # instruction count and MIPS for both, and writes bench/results/<date>-<host>.{md,json}.
 #
-# usage: bench/run.sh [--reps N] [--capvisor-timeout S] [--no-capvisor] [--no-qemu]
+# usage: bench/run.sh [--reps N] [--capvisor-timeout S] [--capvisor-dll FILE] [--no-capvisor] [--no-qemu]
+#   --capvisor-dll FILE  use an already built capvisor.dll instead of building src/ (Release)
 #
 # The instruction count comes from a QEMU TCG plugin (bench/qemu-insn-count.c, built here
 # with the host gcc) and, when `capvisor run --stats` exists, from Capvisor itself; both
@@ -16,13 +17,15 @@ reps=3
 cv_timeout=900
 do_cv=1
 do_qemu=1
+cv_dll=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --reps) reps="$2"; shift 2 ;;
     --capvisor-timeout) cv_timeout="$2"; shift 2 ;;
+    --capvisor-dll) cv_dll="$2"; shift 2 ;;
     --no-capvisor) do_cv=0; shift ;;
     --no-qemu) do_qemu=0; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -39,15 +42,18 @@ make -s -C "$root/guest/baremetal" build/bench.elf build/demo.elf
 
 cv=()
 if [ $do_cv = 1 ]; then
-  # Own build output (Release), so concurrent work on ./capvisor's .build/cli is not disturbed.
-  echo "bench: building capvisor (Release) into bench/.build/cli" >&2
-  if ! dotnet build "$root/src/Capvisor.Cli/Capvisor.Cli.csproj" -c Release -o "$work/cli" -nologo -v q \
-       -clp:ErrorsOnly >"$work/build.log" 2>&1; then
-    cat "$work/build.log" >&2
-    echo "bench: capvisor build failed" >&2
-    exit 1
+  if [ -z "$cv_dll" ]; then
+    # Own build output (Release), so concurrent work on ./capvisor's .build/cli is not disturbed.
+    echo "bench: building capvisor (Release) into bench/.build/cli" >&2
+    if ! dotnet build "$root/src/Capvisor.Cli/Capvisor.Cli.csproj" -c Release -o "$work/cli" -nologo -v q \
+         -clp:ErrorsOnly >"$work/build.log" 2>&1; then
+      cat "$work/build.log" >&2
+      echo "bench: capvisor build failed" >&2
+      exit 1
+    fi
+    cv_dll="$work/cli/capvisor.dll"
   fi
-  cv=(dotnet "$work/cli/capvisor.dll" run -m 128 --deterministic --timeout "$cv_timeout")
+  cv=(dotnet "$cv_dll" run -m 128 --deterministic --timeout "$cv_timeout")
 fi
 
 now() { date +%s.%N; }
@@ -133,8 +139,8 @@ kernel=$(uname -r)
 dotnet_ver=$(dotnet --version 2>/dev/null || echo none)
 qemu_ver=$(qemu-system-aarch64 --version | head -1)
 gcc_ver=$(aarch64-linux-gnu-gcc --version | head -1)
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain -- src guest 2>/dev/null | grep -q . && echo " (uncommitted changes present)" || true)
+commit=${BENCH_COMMIT:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)}
+dirty=$([ -n "${BENCH_COMMIT:-}" ] || git -C "$root" status --porcelain -- src guest 2>/dev/null | grep -q . && echo " (uncommitted changes present)" || true)
 same="n/a"
 if [ -n "$qemu_sum" ] && [ -n "$cv_sum" ]; then
   [ "$qemu_sum" = "$cv_sum" ] && same="yes" || same="NO"
