@@ -140,7 +140,10 @@ dotnet_ver=$(dotnet --version 2>/dev/null || echo none)
 qemu_ver=$(qemu-system-aarch64 --version | head -1)
 gcc_ver=$(aarch64-linux-gnu-gcc --version | head -1)
 commit=${BENCH_COMMIT:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)}
-dirty=$([ -n "${BENCH_COMMIT:-}" ] || git -C "$root" status --porcelain -- src guest 2>/dev/null | grep -q . && echo " (uncommitted changes present)" || true)
+dirty=""
+if [ -z "${BENCH_COMMIT:-}" ] && git -C "$root" status --porcelain -- src guest 2>/dev/null | grep -q .; then
+  dirty=" (uncommitted changes present)"
+fi
 same="n/a"
 if [ -n "$qemu_sum" ] && [ -n "$cv_sum" ]; then
   [ "$qemu_sum" = "$cv_sum" ] && same="yes" || same="NO"
