@@ -156,7 +156,7 @@ namespace Capvisor.Board.Tests
             Assert.Equal(-1, machine.FindCpu(8));
             Assert.Equal(-1, machine.FindCpu(0x102));
             Assert.Equal(-1, machine.FindCpu(0x1_0000_0000));
-            Assert.Equal(machine.Cpus[9].Mpidr & 0xFFFF, 0x101ul);
+            Assert.Equal(0x101ul, machine.Cpus[9].Mpidr & 0xFFFF);
         }
 
         [Fact]
