@@ -282,6 +282,11 @@ namespace Capvisor.Attestation.Cbor
                 if (!indefinite)
                 {
                     CheckCount(count, 1);
+                    if (count == 0)
+                    {
+                        return [];
+                    }
+
                     var items = new CborValue[(int)count];
                     for (var i = 0; i < items.Length; i++)
                     {
@@ -302,15 +307,19 @@ namespace Capvisor.Attestation.Cbor
 
             private CborValue ReadMap(bool indefinite, ulong count, int depth, int start)
             {
-                var keys = new List<CborValue>();
-                var values = new List<CborValue>();
-                var seen = new HashSet<CborValue>();
-                var previousKey = ReadOnlySpan<byte>.Empty;
                 if (!indefinite)
                 {
                     CheckCount(count, 2);
+                    if (count == 0)
+                    {
+                        return CborValue.EmptyMap;
+                    }
                 }
 
+                var keys = new List<CborValue>(indefinite ? 4 : (int)count);
+                var values = new List<CborValue>(keys.Capacity);
+                HashSet<CborValue>? seen = null;
+                var previousKey = ReadOnlySpan<byte>.Empty;
                 for (ulong i = 0; indefinite || i < count; i++)
                 {
                     var keyStart = Position;
@@ -327,7 +336,7 @@ namespace Capvisor.Attestation.Cbor
                     }
 
                     previousKey = keyBytes;
-                    if (!seen.Add(key))
+                    if (IsDuplicate(key, keys, ref seen))
                     {
                         throw Error($"duplicate map key {key}", keyStart);
                     }
@@ -337,6 +346,28 @@ namespace Capvisor.Attestation.Cbor
                 }
 
                 return CborValue.CreateDecoded(CborKind.Map, 0, null, null, keys.ToArray(), values.ToArray(), 0);
+            }
+
+            // Small maps (claims, headers, keys) compare pairwise; larger ones switch to a hash set
+            // so that duplicate detection stays linear.
+            private static bool IsDuplicate(CborValue key, List<CborValue> keys, ref HashSet<CborValue>? seen)
+            {
+                const int LinearLimit = 16;
+                if (seen is null && keys.Count < LinearLimit)
+                {
+                    foreach (var k in keys)
+                    {
+                        if (k.Equals(key))
+                        {
+                            return true;
+                        }
+                    }
+
+                    return false;
+                }
+
+                seen ??= [.. keys];
+                return !seen.Add(key);
             }
 
             private readonly void CheckCount(ulong count, int bytesPerItem)

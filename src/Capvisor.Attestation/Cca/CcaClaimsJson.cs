@@ -171,7 +171,7 @@ namespace Capvisor.Attestation.Cca
             ArgumentNullException.ThrowIfNull(json);
             try
             {
-                return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 16 }) as JsonObject
+                return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false }) as JsonObject
                     ?? throw new AttestationFormatException("claims are not a JSON object");
             }
             catch (JsonException e)

@@ -94,7 +94,7 @@ namespace Capvisor.Attestation.Cose
                 key.ImportParameters(new ECParameters { Curve = ToECCurve(curve), Q = new ECPoint { X = x, Y = y }, D = d });
                 return key;
             }
-            catch (CryptographicException e)
+            catch (Exception e) when (e is CryptographicException or ArgumentException or PlatformNotSupportedException)
             {
                 key.Dispose();
                 throw new AttestationFormatException($"not a valid {CurveName(curve)} key: {e.Message}", e);

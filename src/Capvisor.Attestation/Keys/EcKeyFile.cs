@@ -80,8 +80,10 @@ namespace Capvisor.Attestation.Keys
                 key.ImportFromPem(text);
                 return key;
             }
-            catch (Exception e) when (e is ArgumentException or CryptographicException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // The platform's importers throw several types for hostile DER (ArgumentException,
+                // CryptographicException, PlatformNotSupportedException for unknown curve OIDs…).
                 key.Dispose();
                 throw new AttestationFormatException($"PEM holds no usable EC key: {e.Message}", e);
             }
@@ -92,7 +94,7 @@ namespace Capvisor.Attestation.Keys
             JsonNode? node;
             try
             {
-                node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 8 });
+                node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false });
             }
             catch (JsonException e)
             {
