@@ -27,8 +27,22 @@ namespace Capvisor.Firmware.Tests.Rmm
         /// <summary>Granules EL3 refuses to move (e.g. given to the Secure world).</summary>
         public HashSet<ulong> Refused { get; } = new();
 
-        /// <summary>Called after the RMM obtained a granule's span; lets a test race the RMM's reads.</summary>
+        /// <summary>
+        /// Called with a granule's address at the RMM's next call into memory after it obtained that
+        /// granule's span: a host write racing the RMM right after it read the granule.
+        /// </summary>
         public Action<ulong>? AfterGetGranule { get; set; }
+
+        private ulong? _raced;
+
+        private void Race()
+        {
+            if (_raced is ulong pa)
+            {
+                _raced = null;
+                AfterGetGranule?.Invoke(pa);
+            }
+        }
 
         public int TransitionCount { get; private set; }
 
@@ -40,24 +54,31 @@ namespace Capvisor.Firmware.Tests.Rmm
             }
         }
 
-        public bool IsRam(ulong pa) => (pa & 0xFFF) == 0 && pa >= RamBase && pa < RamEnd;
+        public bool IsRam(ulong pa)
+        {
+            Race();
+            return (pa & 0xFFF) == 0 && pa >= RamBase && pa < RamEnd;
+        }
 
         public GranulePas GetPas(ulong pa)
         {
+            Race();
             RequireRam(pa);
             return _pas.GetValueOrDefault(pa, GranulePas.NonSecure);
         }
 
         public Span<byte> GetGranule(ulong pa)
         {
+            Race();
             RequireRam(pa);
             byte[] g = Contents(pa);
-            AfterGetGranule?.Invoke(pa);
+            _raced = pa;
             return g;
         }
 
         public bool TransitionPas(ulong pa, GranulePas from, GranulePas to)
         {
+            Race();
             RequireRam(pa);
             if (Refused.Contains(pa) || GetPas(pa) != from)
             {
@@ -72,8 +93,8 @@ namespace Capvisor.Firmware.Tests.Rmm
         /// <summary>The host reading physical memory: a granule protection fault unless Non-secure.</summary>
         public byte[] HostRead(ulong pa)
         {
-            RequireRam(pa);
-            if (GetPas(pa) != GranulePas.NonSecure)
+            RequireRamUnchecked(pa);
+            if (_pas.GetValueOrDefault(pa, GranulePas.NonSecure) != GranulePas.NonSecure)
             {
                 throw new GranuleProtectionFault(pa);
             }
@@ -83,8 +104,8 @@ namespace Capvisor.Firmware.Tests.Rmm
 
         public void HostWrite(ulong pa, ReadOnlySpan<byte> data, int offset = 0)
         {
-            RequireRam(pa);
-            if (GetPas(pa) != GranulePas.NonSecure)
+            RequireRamUnchecked(pa);
+            if (_pas.GetValueOrDefault(pa, GranulePas.NonSecure) != GranulePas.NonSecure)
             {
                 throw new GranuleProtectionFault(pa);
             }
@@ -108,9 +129,17 @@ namespace Capvisor.Firmware.Tests.Rmm
             return g;
         }
 
+        private void RequireRamUnchecked(ulong pa)
+        {
+            if ((pa & 0xFFF) != 0 || pa < RamBase || pa >= RamEnd)
+            {
+                throw new InvalidOperationException($"0x{pa:x} is not a RAM granule.");
+            }
+        }
+
         private void RequireRam(ulong pa)
         {
-            if (!IsRam(pa))
+            if ((pa & 0xFFF) != 0 || pa < RamBase || pa >= RamEnd)
             {
                 throw new InvalidOperationException($"0x{pa:x} is not a RAM granule; the RMM must not touch it.");
             }

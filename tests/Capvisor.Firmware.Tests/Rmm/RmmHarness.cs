@@ -38,6 +38,12 @@ namespace Capvisor.Firmware.Tests.Rmm
             return pa;
         }
 
+        /// <summary>Skips Non-secure granules until the next allocation is aligned to <paramref name="alignment"/>.</summary>
+        public void AlignNext(ulong alignment)
+        {
+            _next = (_next + alignment - 1) & ~(alignment - 1);
+        }
+
         /// <summary>A fresh granule, delegated.</summary>
         public ulong AllocDelegated()
         {
