@@ -99,6 +99,11 @@ namespace Capvisor.Board.Boot
                     }
                 }
 
+                if (output.Length == 0)
+                {
+                    throw new BootImageException($"{name}: the gzip data is truncated or empty");
+                }
+
                 return output.ToArray();
             }
             catch (InvalidDataException e)
