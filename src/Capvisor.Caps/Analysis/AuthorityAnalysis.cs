@@ -5,33 +5,46 @@ namespace Capvisor.Caps.Analysis
 {
     /// <summary>
     /// Take-grant authority analysis over a CapDL spec: can a thread ever obtain a capability to
-    /// (or map the memory of) a set of protected objects? It over-approximates soundly — every
-    /// thread is assumed to do whatever its capabilities allow, forever — with seL4's rules:
+    /// (or reach the memory of) a set of protected objects? It over-approximates soundly — every
+    /// thread is assumed to do whatever its capabilities allow, in collusion with every other —
+    /// using seL4's rules:
     /// <list type="bullet">
-    /// <item>a CNode capability gives every capability in that CNode, and lets caps be placed there
-    /// for every other holder of the CNode (CSpaces shared through a CNode pool everything);</item>
-    /// <item>a TCB capability gives the thread's slots (its CSpace, VSpace, IPC buffer…) and control of
-    /// the thread, so both pool their authority;</item>
+    /// <item>a thread uses the capabilities in its CSpace (through its root CNode) and the memory
+    /// mapped in its VSpace and IPC buffer; the root CNode and VSpace capabilities in its TCB are
+    /// used by the kernel, not held, unless the CSpace also holds them;</item>
+    /// <item>a CNode capability gives every capability in that CNode, and every thread that can
+    /// reach a CNode can place capabilities there for the others (shared CNodes pool authority);</item>
+    /// <item>a TCB capability controls the thread: its authority flows to the holder, and the holder
+    /// can give it capabilities (by setting its CSpace);</item>
     /// <item>an endpoint carries capabilities from holders with Write+Grant to holders with Read, and
-    /// back through the reply capability from holders with Read+Grant to callers with Write and
-    /// Grant or GrantReply;</item>
+    /// back through the reply from holders with Read+Grant to callers with Write and Grant or GrantReply;</item>
+    /// <item>a reply capability carries capabilities to the thread it replies to, and nothing back;</item>
+    /// <item>a vCPU capability drives the thread the vCPU is bound to;</item>
     /// <item>a page-table or VSpace capability gives the memory of every frame mapped below it;</item>
-    /// <item>an untyped capability gives, by revoke and retype, the memory of everything carved from it.</item>
+    /// <item>an untyped capability gives, by revoke and retype, everything carved from it.</item>
     /// </list>
-    /// Notifications, frames (shared memory), IRQ handlers and endpoints without Grant carry data only
-    /// and never count as a path.
+    /// Notifications, shared frames, IRQ handlers and endpoints without Grant carry data only and
+    /// never count as a path.
     /// </summary>
     public sealed class AuthorityAnalysis
     {
         private readonly CapdlSpec _spec;
-        private readonly Dictionary<ObjectId, Dictionary<ObjectId, Held>> _held = [];
+
+        // Cap facts are transferable capabilities; access facts are memory or CNode contents a thread
+        // reaches without holding a capability it could pass on.
+        private readonly Dictionary<Fact, Held> _facts = [];
+        private readonly Dictionary<ObjectId, List<ObjectId>> _capsOf = [];
+        private readonly Dictionary<ObjectId, List<ObjectId>> _accessOf = [];
+        private readonly Dictionary<ObjectId, Dictionary<ObjectId, Reason>> _replies = [];
+        private bool _changed;
 
         private AuthorityAnalysis(CapdlSpec spec)
         {
             _spec = spec;
         }
 
-        /// <summary>What a subject holds to one object: the union of rights, and how it first got it.</summary>
+        private readonly record struct Fact(ObjectId Subject, ObjectId Object, bool IsCap);
+
         private sealed class Held(CapRights rights, Reason why)
         {
             public CapRights Rights { get; set; } = rights;
@@ -39,8 +52,7 @@ namespace Capvisor.Caps.Analysis
             public Reason Why { get; } = why;
         }
 
-        /// <summary>Provenance: the fact and the earlier facts (subject, object) it depends on.</summary>
-        private sealed record Reason(string Text, IReadOnlyList<(ObjectId Subject, ObjectId Object)> After);
+        private sealed record Reason(string Text, IReadOnlyList<Fact> After);
 
         /// <summary>
         /// Checks whether the thread <paramref name="from"/> (a tcb name) can obtain any object named by
@@ -61,20 +73,23 @@ namespace Capvisor.Caps.Analysis
 
             var a = new AuthorityAnalysis(spec);
             a.Run();
-            var targetSet = targets.ToHashSet();
             foreach (ObjectId s in subjects)
             {
-                foreach (ObjectId t in targets)
+                if (targets.Contains(s))
                 {
-                    if (a.Holds(s, t))
-                    {
-                        return new AuthorityResult(true, t.ToString(), a.Explain(s, t));
-                    }
+                    return new AuthorityResult(true, s.ToString(), [new AuthorityStep(s.ToString(), s.ToString(), "the thread is itself protected")]);
                 }
 
-                if (s is var subj && targetSet.Contains(subj))
+                foreach (ObjectId t in targets)
                 {
-                    return new AuthorityResult(true, subj.ToString(), [new AuthorityStep(subj.ToString(), subj.ToString(), "the thread is itself protected")]);
+                    foreach (bool cap in new[] { true, false })
+                    {
+                        var f = new Fact(s, t, cap);
+                        if (a._facts.ContainsKey(f))
+                        {
+                            return new AuthorityResult(true, t.ToString(), a.Explain(f));
+                        }
+                    }
                 }
             }
 
@@ -94,17 +109,9 @@ namespace Capvisor.Caps.Analysis
             return ids.Count > 0 ? ids : throw new CapdlException($"{option} '{name}': no such object in the spec");
         }
 
-        private bool Holds(ObjectId subject, ObjectId target) =>
-            _held.TryGetValue(subject, out var h) && h.ContainsKey(target);
-
-        private bool Add(ObjectId subject, ObjectId obj, CapRights rights, Func<Reason> why)
+        private bool Add(Fact f, CapRights rights, Func<Reason> why)
         {
-            if (!_held.TryGetValue(subject, out var h))
-            {
-                _held[subject] = h = [];
-            }
-
-            if (h.TryGetValue(obj, out Held? held))
+            if (_facts.TryGetValue(f, out Held? held))
             {
                 if ((held.Rights | rights) == held.Rights)
                 {
@@ -112,10 +119,19 @@ namespace Capvisor.Caps.Analysis
                 }
 
                 held.Rights |= rights;
+                _changed = true;
                 return true;
             }
 
-            h[obj] = new Held(rights, why());
+            _facts[f] = new Held(rights, why());
+            Dictionary<ObjectId, List<ObjectId>> index = f.IsCap ? _capsOf : _accessOf;
+            if (!index.TryGetValue(f.Subject, out List<ObjectId>? list))
+            {
+                index[f.Subject] = list = [];
+            }
+
+            list.Add(f.Object);
+            _changed = true;
             return true;
         }
 
@@ -134,97 +150,175 @@ namespace Capvisor.Caps.Analysis
                 r.HasFlag(CapRights.Read) ? "R" : string.Empty, r.HasFlag(CapRights.Write) ? "W" : string.Empty,
                 r.HasFlag(CapRights.Grant) ? "G" : string.Empty, r.HasFlag(CapRights.GrantReply) ? "P" : string.Empty);
 
+        private string Note(SpecObject t, CapRights r) =>
+            t.Kind is ObjectKind.Endpoint or ObjectKind.Notification or ObjectKind.Frame ? $" ({RightsText(r)})" : string.Empty;
+
         private void Run()
         {
-            var tcbs = _spec.Objects.Values.Where(o => o.Kind == ObjectKind.Tcb).Select(o => o.Id).ToList();
-            foreach (ObjectId t in tcbs)
+            var tcbs = _spec.Objects.Values.Where(o => o.Kind == ObjectKind.Tcb).ToList();
+            foreach (SpecObject t in tcbs)
             {
-                Add(t, t, CapRights.All, () => new Reason("is the thread itself", []));
+                Seed(t);
             }
 
-            bool changed = true;
-            while (changed)
+            _changed = true;
+            while (_changed)
             {
-                changed = false;
-
-                // Take rules: expand each subject's holdings through containers it holds.
-                foreach (ObjectId s in tcbs)
+                _changed = false;
+                foreach (SpecObject t in tcbs)
                 {
-                    var work = new Queue<ObjectId>(_held[s].Keys);
-                    while (work.Count > 0)
-                    {
-                        ObjectId held = work.Dequeue();
-                        SpecObject c = _spec.Objects[held];
-                        bool contentsReadable = c.Kind is ObjectKind.CNode or ObjectKind.Tcb;
-                        bool memoryOfMapped = ObjectKinds.IsPageTable(c.Kind);
-                        if (contentsReadable || memoryOfMapped)
-                        {
-                            foreach (var (slot, cap) in c.Slots)
-                            {
-                                if (cap.Target is not ObjectId target)
-                                {
-                                    continue;
-                                }
+                    Expand(t.Id);
+                }
 
-                                SpecObject t = _spec.Objects[target];
-                                CapRights r = RightsOf(t, cap);
-                                string rightsNote = t.Kind is ObjectKind.Endpoint or ObjectKind.Notification or ObjectKind.Frame ? $" ({RightsText(r)})" : string.Empty;
-                                string how = contentsReadable
-                                    ? $"{Describe(c)} slot {slot} holds a capability to {Describe(t)}{rightsNote}"
-                                    : $"{Describe(c)} slot {slot} maps {Describe(t)}";
-                                ObjectId container = held;
-                                if (Add(s, target, r, () => new Reason(how, [(s, container)])))
-                                {
-                                    work.Enqueue(target);
-                                    changed = true;
-                                }
-                            }
+                foreach (var (src, dst, why) in Flows(tcbs.Select(t => t.Id).ToList()).ToList())
+                {
+                    foreach (ObjectId o in _capsOf.GetValueOrDefault(src, []).ToList())
+                    {
+                        CapRights r = _facts[new Fact(src, o, true)].Rights;
+                        Add(new Fact(dst, o, true), r, () => new Reason($"{why.Text}; so {dst} can obtain {src}'s capability to {o}", [.. why.After, new Fact(src, o, true)]));
+                    }
+                }
+            }
+        }
+
+        private void Seed(SpecObject tcb)
+        {
+            ObjectId t = tcb.Id;
+            foreach (var (slot, cap) in tcb.Slots)
+            {
+                if (cap.Target is not ObjectId target)
+                {
+                    continue;
+                }
+
+                SpecObject o = _spec.Objects[target];
+                string slotName = slot switch
+                {
+                    0 => "CSpace root",
+                    1 => "VSpace",
+                    4 => "IPC buffer",
+                    5 => "fault endpoint",
+                    8 => "bound notification",
+                    9 => "bound vCPU",
+                    _ => $"slot {slot}",
+                };
+                bool used = (slot == TcbObject.CSpaceSlot && o.Kind == ObjectKind.CNode)
+                    || (slot == TcbObject.VSpaceSlot && ObjectKinds.IsPageTable(o.Kind))
+                    || (slot == TcbObject.IpcBufferSlot && o.Kind == ObjectKind.Frame);
+                if (used)
+                {
+                    Add(new Fact(t, target, false), RightsOf(o, cap), () => new Reason($"thread {t} runs with {Describe(o)} as its {slotName}", []));
+                }
+                else if (o.Kind == ObjectKind.Tcb && cap.Reply != ReplyKind.None)
+                {
+                    AddReply(t, target, new Reason($"thread {t} has a reply capability to {Describe(o)} in its {slotName}", []));
+                }
+                else
+                {
+                    CapRights r = RightsOf(o, cap);
+                    Add(new Fact(t, target, true), r, () => new Reason($"thread {t} has {Describe(o)}{Note(o, r)} in its {slotName}", []));
+                }
+            }
+        }
+
+        private void AddReply(ObjectId s, ObjectId t, Reason why)
+        {
+            if (!_replies.TryGetValue(s, out var rs))
+            {
+                _replies[s] = rs = [];
+            }
+
+            if (rs.TryAdd(t, why))
+            {
+                _changed = true;
+            }
+        }
+
+        // Take rules: what a subject reaches through the capabilities and access it has.
+        private void Expand(ObjectId s)
+        {
+            var work = new Queue<Fact>(_capsOf.GetValueOrDefault(s, []).Select(o => new Fact(s, o, true))
+                .Concat(_accessOf.GetValueOrDefault(s, []).Select(o => new Fact(s, o, false))));
+            while (work.Count > 0)
+            {
+                Fact f = work.Dequeue();
+                SpecObject c = _spec.Objects[f.Object];
+                if (c.Kind == ObjectKind.CNode)
+                {
+                    foreach (var (slot, cap) in c.Slots)
+                    {
+                        if (cap.Target is not ObjectId target)
+                        {
+                            continue;
                         }
 
-                        if (c.Kind == ObjectKind.Untyped && _spec.Covers.TryGetValue(held, out var covered))
+                        SpecObject t = _spec.Objects[target];
+                        if (t.Kind == ObjectKind.Tcb && cap.Reply != ReplyKind.None)
                         {
-                            foreach (ObjectId inner in covered)
+                            AddReply(s, target, new Reason($"{Describe(c)} slot {slot} holds a reply capability to {Describe(t)}, through which {s} can send capabilities to it", [f]));
+                            continue;
+                        }
+
+                        CapRights r = RightsOf(t, cap);
+                        var nf = new Fact(s, target, true);
+                        if (Add(nf, r, () => new Reason($"{Describe(c)} slot {slot} holds a capability to {Describe(t)}{Note(t, r)}", [f])))
+                        {
+                            work.Enqueue(nf);
+                        }
+                    }
+                }
+                else if (ObjectKinds.IsPageTable(c.Kind))
+                {
+                    foreach (var (slot, cap) in c.Slots)
+                    {
+                        if (cap.Target is ObjectId target)
+                        {
+                            SpecObject t = _spec.Objects[target];
+                            var nf = new Fact(s, target, false);
+                            if (Add(nf, RightsOf(t, cap), () => new Reason($"{Describe(c)} slot {slot} maps {Describe(t)}", [f])))
                             {
-                                ObjectId ut = held;
-                                if (Add(s, inner, CapRights.All, () => new Reason($"untyped {ut} contains {Describe(_spec.Objects[inner])}: revoking and retyping the untyped yields its memory", [(s, ut)])))
-                                {
-                                    work.Enqueue(inner);
-                                    changed = true;
-                                }
+                                work.Enqueue(nf);
                             }
                         }
                     }
                 }
-
-                // Grant rules: authority flows between subjects.
-                foreach (var (src, dst, why) in Flows(tcbs))
+                else if (c.Kind == ObjectKind.Untyped && f.IsCap && _spec.Covers.TryGetValue(f.Object, out var covered))
                 {
-                    foreach (var (obj, held) in _held[src].ToList())
+                    foreach (ObjectId inner in covered)
                     {
-                        ObjectId o = obj;
-                        if (Add(dst, o, held.Rights, () => new Reason(why.Text + $"; so {dst} can obtain {src}'s capability to {o}", [.. why.After, (src, o)])))
+                        var nf = new Fact(s, inner, true);
+                        if (Add(nf, CapRights.All, () => new Reason($"untyped {f.Object} contains {Describe(_spec.Objects[inner])}: revoking and retyping the untyped yields it", [f])))
                         {
-                            changed = true;
+                            work.Enqueue(nf);
                         }
                     }
                 }
             }
         }
 
+        // Grant rules: pairs (from, to) such that every capability of from can reach to.
         private IEnumerable<(ObjectId From, ObjectId To, Reason Why)> Flows(List<ObjectId> tcbs)
         {
-            var holders = new Dictionary<ObjectId, List<(ObjectId Subject, CapRights Rights)>>();
-            foreach (ObjectId s in tcbs)
+            foreach (var (s, replies) in _replies)
             {
-                foreach (var (obj, h) in _held[s])
+                foreach (var (t, why) in replies)
                 {
-                    if (!holders.TryGetValue(obj, out var list))
+                    if (s != t)
                     {
-                        holders[obj] = list = [];
+                        yield return (s, t, why);
                     }
-
-                    list.Add((s, h.Rights));
                 }
+            }
+
+            var holders = new Dictionary<ObjectId, List<(ObjectId Subject, CapRights Rights, bool IsCap)>>();
+            foreach (var (f, h) in _facts)
+            {
+                if (!holders.TryGetValue(f.Object, out var list))
+                {
+                    holders[f.Object] = list = [];
+                }
+
+                list.Add((f.Subject, h.Rights, f.IsCap));
             }
 
             foreach (var (obj, list) in holders)
@@ -233,50 +327,47 @@ namespace Capvisor.Caps.Analysis
                 switch (o.Kind)
                 {
                     case ObjectKind.Endpoint:
-                        foreach (var (a, ra) in list)
+                        foreach (var (a, ra, ca) in list.Where(x => x.IsCap))
                         {
-                            foreach (var (b, rb) in list)
+                            foreach (var (b, rb, cb) in list.Where(x => x.IsCap && x.Subject != a))
                             {
-                                if (a == b)
-                                {
-                                    continue;
-                                }
-
-                                // a sends with Grant, b receives.
                                 if (ra.HasFlag(CapRights.Write | CapRights.Grant) && rb.HasFlag(CapRights.Read))
                                 {
-                                    yield return (a, b, new Reason($"{a} can send capabilities over endpoint {obj} ({RightsText(ra)}: Write and Grant) and {b} can receive on it ({RightsText(rb)})", [(a, obj), (b, obj)]));
+                                    yield return (a, b, new Reason($"{a} can send capabilities over endpoint {obj} ({RightsText(ra)}: Write and Grant) and {b} can receive on it ({RightsText(rb)})", [new Fact(a, obj, true), new Fact(b, obj, true)]));
                                 }
 
-                                // b calls a; a replies with Grant through the reply capability.
                                 if (ra.HasFlag(CapRights.Read | CapRights.Grant) && rb.HasFlag(CapRights.Write) && (rb & (CapRights.Grant | CapRights.GrantReply)) != 0)
                                 {
-                                    yield return (a, b, new Reason($"{b} can call over endpoint {obj} ({RightsText(rb)}) and {a}, receiving with Grant ({RightsText(ra)}), can send capabilities back in the reply", [(a, obj), (b, obj)]));
+                                    yield return (a, b, new Reason($"{b} can call over endpoint {obj} ({RightsText(rb)}) and {a}, receiving with Grant ({RightsText(ra)}), can send capabilities back in the reply", [new Fact(a, obj, true), new Fact(b, obj, true)]));
                                 }
                             }
                         }
 
                         break;
                     case ObjectKind.CNode:
-                        foreach (var (a, _) in list)
+                        foreach (var (a, _, ca) in list)
                         {
-                            foreach (var (b, _) in list)
+                            foreach (var (b, _, cb) in list.Where(x => x.Subject != a))
                             {
-                                if (a != b)
-                                {
-                                    yield return (a, b, new Reason($"{a} and {b} both hold CNode {obj}: {a} can copy capabilities into it and {b} can take them", [(a, obj), (b, obj)]));
-                                }
+                                yield return (a, b, new Reason($"{a} and {b} can both reach CNode {obj}: {a} can copy capabilities into it and {b} can take them", [new Fact(a, obj, ca), new Fact(b, obj, cb)]));
                             }
                         }
 
                         break;
                     case ObjectKind.Tcb:
-                        foreach (var (a, _) in list)
+                        foreach (var (a, _, _) in list.Where(x => x.IsCap && x.Subject != obj))
                         {
-                            if (a != obj)
+                            yield return (a, obj, new Reason($"{a} holds the TCB of thread {obj} and can set its CSpace to capabilities of its own", [new Fact(a, obj, true)]));
+                            yield return (obj, a, new Reason($"{a} holds the TCB of thread {obj} and controls that thread", [new Fact(a, obj, true)]));
+                        }
+
+                        break;
+                    case ObjectKind.Vcpu:
+                        foreach (SpecObject t in _spec.Objects.Values.Where(t => t.Kind == ObjectKind.Tcb && t.Slots.TryGetValue(TcbObject.BoundVcpuSlot, out SpecCap? v) && v.Target == obj))
+                        {
+                            foreach (var (a, _, _) in list.Where(x => x.IsCap && x.Subject != t.Id))
                             {
-                                yield return (a, obj, new Reason($"{a} holds the TCB of {obj} and can set its CSpace to capabilities of its own", [(a, obj)]));
-                                yield return (obj, a, new Reason($"{a} holds the TCB of {obj} and controls that thread", [(a, obj)]));
+                                yield return (t.Id, a, new Reason($"{a} holds vcpu {obj}, bound to thread {t.Id}, and can drive that thread", [new Fact(a, obj, true)]));
                             }
                         }
 
@@ -285,12 +376,12 @@ namespace Capvisor.Caps.Analysis
             }
         }
 
-        private List<AuthorityStep> Explain(ObjectId subject, ObjectId target)
+        private List<AuthorityStep> Explain(Fact goal)
         {
             var steps = new List<AuthorityStep>();
-            var done = new HashSet<(ObjectId, ObjectId)>();
-            var stack = new Stack<((ObjectId S, ObjectId O) Fact, bool Expanded)>();
-            stack.Push(((subject, target), false));
+            var done = new HashSet<Fact>();
+            var stack = new Stack<(Fact Fact, bool Expanded)>();
+            stack.Push((goal, false));
             while (stack.Count > 0)
             {
                 var (fact, expanded) = stack.Pop();
@@ -299,20 +390,16 @@ namespace Capvisor.Caps.Analysis
                     continue;
                 }
 
-                Reason why = _held[fact.S][fact.O].Why;
+                Reason why = _facts[fact].Why;
                 if (expanded)
                 {
                     done.Add(fact);
-                    if (fact.S != fact.O)
-                    {
-                        steps.Add(new AuthorityStep(fact.S.ToString(), fact.O.ToString(), why.Text));
-                    }
-
+                    steps.Add(new AuthorityStep(fact.Subject.ToString(), fact.Object.ToString(), why.Text));
                     continue;
                 }
 
                 stack.Push((fact, true));
-                foreach (var dep in why.After.Reverse())
+                foreach (Fact dep in why.After.Reverse())
                 {
                     if (!done.Contains(dep))
                     {

@@ -659,12 +659,12 @@ namespace Capvisor.Caps.Sdf
 
                 if (ppA)
                 {
-                    Cap(ca, BasePpc + (ulong)ia, To(Endpoint(b), CapRights.Write | CapRights.GrantReply, (1UL << 63) | (ulong)ib));
+                    Cap(ca, BasePpc + (ulong)ia, To(Endpoint(b), CapRights.Write | CapRights.GrantReply, (1UL << 63) | (uint)ib));
                 }
 
                 if (ppB)
                 {
-                    Cap(cb, BasePpc + (ulong)ib, To(Endpoint(a), CapRights.Write | CapRights.GrantReply, (1UL << 63) | (ulong)ia));
+                    Cap(cb, BasePpc + (ulong)ib, To(Endpoint(a), CapRights.Write | CapRights.GrantReply, (1UL << 63) | (uint)ia));
                 }
             }
         }
@@ -766,7 +766,7 @@ namespace Capvisor.Caps.Sdf
                     SpecObject vcpu = Obj($"{vm.Name}_vcpu{id}", ObjectKind.Vcpu, null, vm.Node);
                     Cap(vtcb, TcbObject.VSpaceSlot, To(vmSpace));
                     Cap(vtcb, TcbObject.BoundVcpuSlot, To(vcpu));
-                    Cap(vtcb, TcbObject.FaultEndpointSlot, To(fault, CapRights.Write, (1UL << 62) | (ulong)id));
+                    Cap(vtcb, TcbObject.FaultEndpointSlot, To(fault, CapRights.Write, (1UL << 62) | (uint)id));
                     Cap(cnode, BaseVmTcb + (ulong)id, To(vtcb));
                     Cap(cnode, BaseVcpu + (ulong)id, To(vcpu));
                 }

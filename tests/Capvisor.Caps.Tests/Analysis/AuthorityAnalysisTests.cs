@@ -73,6 +73,45 @@ namespace Capvisor.Caps.Tests.Analysis
         }
 
         [Fact]
+        public void AReplyCapabilityGivesNothingOfItsThread()
+        {
+            const string text = """
+                arch aarch64
+                objects { server = tcb  client = tcb  cs = cnode (2 bits)  cc = cnode (2 bits)  secret = frame (4k)  mine = frame (4k) }
+                caps {
+                  server { cspace: cs }  client { cspace: cc }
+                  cs { 0: client (reply)  1: mine (RW) }
+                  cc { 0: secret (RW) }
+                }
+                """;
+            CapdlSpec s = CapdlParser.Parse(text);
+            Assert.False(AuthorityAnalysis.Check(s, "secret", "server").Reachable);
+            AuthorityResult r = AuthorityAnalysis.Check(s, "mine", "client");
+            Assert.True(r.Reachable);
+            Assert.Contains("reply capability", string.Join("\n", r.Witness));
+
+            // An ordinary TCB capability, by contrast, gives the thread's CSpace.
+            Assert.True(AuthorityAnalysis.Check(CapdlParser.Parse(text.Replace("client (reply)", "client")), "secret", "server").Reachable);
+        }
+
+        [Fact]
+        public void DrivingAVcpuDrivesItsThread()
+        {
+            const string text = """
+                arch aarch64
+                objects { host = tcb  guest = tcb  v = vcpu  ch = cnode (2 bits)  cg = cnode (2 bits)  secret = frame (4k) }
+                caps {
+                  host { cspace: ch }  guest { cspace: cg  bound_vcpu: v }
+                  ch { 0: v }
+                  cg { 0: secret (RW) }
+                }
+                """;
+            AuthorityResult r = AuthorityAnalysis.Check(CapdlParser.Parse(text), "secret", "host");
+            Assert.True(r.Reachable);
+            Assert.Contains("vcpu v", string.Join("\n", r.Witness));
+        }
+
+        [Fact]
         public void UnknownNamesAreReported()
         {
             var e = Assert.Throws<CapdlException>(() => AuthorityAnalysis.Check(Load("realm-data-channel.cdl"), "nothing", "host_tcb"));
