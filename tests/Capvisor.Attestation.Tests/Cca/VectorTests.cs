@@ -64,6 +64,31 @@ namespace Capvisor.Attestation.Tests.Cca
         }
 
         [Fact]
+        public void RustTrustAnchorAndReferenceValuesMatchToken01()
+        {
+            // ta-tfa.json locates the CPAK by implementation and instance ID, as a verifier would;
+            // rv.json holds the realm reference values of cca-token-01.
+            var anchor = System.Text.Json.Nodes.JsonNode.Parse(Fixture.Text("rust-ccatoken/testdata/ta-tfa.json"))![0]!;
+            using var cpak = Fixture.TrustAnchor("rust-ccatoken/testdata/ta-tfa.json");
+            var rv = System.Text.Json.Nodes.JsonNode.Parse(Fixture.Text("rust-ccatoken/testdata/rv.json"))!["realm"]![0]!;
+            var expected = new CcaReferenceValues
+            {
+                InitialMeasurement = Convert.FromHexString((string)rv["initial-measurement"]!),
+                PersonalizationValue = Convert.FromHexString((string)rv["personalization-value"]!),
+            };
+            var result = CcaTokenVerifier.Verify(Fixture.Bytes("rust-ccatoken/testdata/cca-token-01.cbor"), cpak, expected);
+            Assert.True(result.IsValid, result.ToString());
+            Assert.Equal((string)anchor["implementation-id"]!, Convert.ToHexStringLower(result.Platform!.ImplementationId!));
+            Assert.Equal((string)anchor["instance-id"]!, Convert.ToHexStringLower(result.Platform.InstanceId!));
+            Assert.Equal("sha-256", (string)rv["rak-hash-algorithm"]!);
+            Assert.All(result.Realm!.ExtensibleMeasurements!, rem => Assert.Equal(rv["extensible-measurements"]![0]!.GetValue<string>(), Convert.ToHexString(rem)));
+
+            var ta = System.Text.Json.Nodes.JsonNode.Parse(Fixture.Text("rust-ccatoken/testdata/ta.json"))![0]!;
+            Assert.Equal(((string)ta["implementation-id"]!).ToLowerInvariant(), Convert.ToHexStringLower(Fixture.Bytes("rust-ccatoken/testdata/impl-id.bin")));
+            Assert.Equal(((string)ta["instance-id"]!).ToLowerInvariant(), Convert.ToHexStringLower(Fixture.Bytes("rust-ccatoken/testdata/inst-id.bin")));
+        }
+
+        [Fact]
         public void BadUnwrappedTokensFailOnTheEntryType()
         {
             using var cpak = Fixture.Key("ccatoken/extracted/keys/testIAK.jwk.json");

@@ -8,6 +8,9 @@ usage:
   cross_impl.py make OUTDIR     fresh CPAK and RAK; writes OUTDIR/cpak.pem, OUTDIR/cpak.jwk.json,
                                 one NAME.cbor per token variant and OUTDIR/expected.json
                                 (NAME -> the check that must fail, or "None" when valid)
+  cross_impl.py diag FILE        prints the hex of the CBOR that a diagnostic-notation file
+                                describes (the subset Veraison's vectors use: maps, arrays,
+                                integers, "text", h'hex', tags, <<embedded>>, / comments /)
   cross_impl.py verify TOKEN CPAK_PEM
                                 prints "ok" and exits 0 when TOKEN is valid, else prints the
                                 reason and exits 1
@@ -16,6 +19,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import sys
 
 import cbor2
@@ -199,6 +203,28 @@ def make(out: str):
             f.write(key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
+def diag_to_cbor(text: str) -> bytes:
+    # Strip / comments / outside strings, then let Python parse the rest as a literal.
+    out, i, in_string = [], 0, False
+    while i < len(text):
+        c = text[i]
+        if in_string:
+            out.append(c)
+            in_string = c != '"'
+        elif c == '"':
+            out.append(c)
+            in_string = True
+        elif c == "/":
+            i = text.index("/", i + 1)
+        else:
+            out.append(c)
+        i += 1
+    source = re.sub(r"h'([0-9A-Fa-f]*)'", r"bytes.fromhex('\1')", "".join(out))
+    source = source.replace("<<", "cbor2.dumps(").replace(">>", ")")
+    source = re.sub(r"\b(\d+)\(", r"cbor2.CBORTag(\1, ", source)
+    return cbor2.dumps(eval(source, {"cbor2": cbor2}))
+
+
 def verify(token_path: str, cpak_path: str) -> int:
     with open(cpak_path, "rb") as f:
         data = f.read()
@@ -236,6 +262,9 @@ def verify(token_path: str, cpak_path: str) -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "make":
         make(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "diag":
+        with open(sys.argv[2]) as f:
+            print(diag_to_cbor(f.read()).hex())
     elif len(sys.argv) == 4 and sys.argv[1] == "verify":
         sys.exit(verify(sys.argv[2], sys.argv[3]))
     else:
