@@ -31,6 +31,7 @@ while [ $# -gt 0 ]; do
 done
 
 work="$root/bench/.build"
+load_before=$(cut -d" " -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 mkdir -p "$work" "$root/bench/results"
 elf="$root/guest/baremetal/build/bench.elf"
 startup_elf="$root/guest/baremetal/build/demo.elf"
@@ -162,7 +163,8 @@ cat >"$base.json" <<JSON
   "capvisor_over_qemu_mips": "$ratio",
   "checksums_equal": "$same",
   "machine": { "cpu": "$cpu_model", "cores": $cores, "ram_gib": "$ram_gib", "os": "$os", "kernel": "$kernel",
-               "dotnet": "$dotnet_ver", "qemu": "$qemu_ver", "gcc": "$gcc_ver" }
+               "dotnet": "$dotnet_ver", "qemu": "$qemu_ver", "gcc": "$gcc_ver",
+               "loadavg_before": "$load_before" }
 }
 JSON
 
@@ -186,7 +188,8 @@ Capvisor / QEMU MIPS: **$ratio**. Checksums equal: $same.
 ${cv_stats_line:+Capvisor --stats: \`$cv_stats_line\`}
 
 Machine: $cpu_model, $cores cores, $ram_gib GiB RAM, $os (Linux $kernel), .NET SDK $dotnet_ver,
-$qemu_ver, $gcc_ver. Other work may have been running on the machine at the same time.
+$qemu_ver, $gcc_ver. Load average before the runs: $load_before (other work on the machine
+slows both emulators; compare figures from one run only).
 MD
 
 cat "$base.md"
