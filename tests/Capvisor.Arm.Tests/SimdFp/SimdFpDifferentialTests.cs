@@ -26,7 +26,7 @@ namespace Capvisor.Arm.Tests.SimdFp
                 return;
             }
 
-            int count = int.TryParse(Environment.GetEnvironmentVariable("CAPVISOR_SIMDFP_COUNT"), out int c) ? c : 40000;
+            int count = int.TryParse(Environment.GetEnvironmentVariable("CAPVISOR_SIMDFP_COUNT"), out int c) ? c : 200000;
             int seed = int.TryParse(Environment.GetEnvironmentVariable("CAPVISOR_SIMDFP_SEED"), out int s) ? s : 20261122;
             string? only = Environment.GetEnvironmentVariable("CAPVISOR_SIMDFP_TEMPLATE");
             var report = Run(count, seed, only);
@@ -66,6 +66,11 @@ namespace Capvisor.Arm.Tests.SimdFp
                     for (int j = 0; j < 64; j++)
                     {
                         v[j] = gen.Lane64();
+                    }
+
+                    if (SimdFpGenerator.Templates[t].Name.StartsWith("fp-", StringComparison.Ordinal) || ((insn >> 28) & 1) == 0)
+                    {
+                        gen.Correlate(insn, v);
                     }
 
                     templates[i] = t;
@@ -116,6 +121,10 @@ namespace Capvisor.Arm.Tests.SimdFp
                     if (status == 2)
                     {
                         diff = "harness took an unexpected signal";
+                    }
+                    else if (!ok && machine.LastExceptionClass != 0)
+                    {
+                        diff = $"Capvisor took exception class {machine.LastExceptionClass:X2}";
                     }
                     else if ((status == 1) != !ok)
                     {

@@ -44,15 +44,99 @@ namespace Capvisor.Arm.Tests.SimdFp
 
         public uint Instruction(out int template)
         {
-            while (true)
+            template = _r.Next(Templates.Length);
+            var (_, mask, value) = Templates[template];
+            bool wantAllocated = _r.Next(6) != 0;
+            uint insn = 0;
+            for (int tries = 0; tries < 200; tries++)
             {
-                template = _r.Next(Templates.Length);
-                var (_, mask, value) = Templates[template];
-                uint insn = ((uint)_r.NextInt64() & ~mask) | value;
-                if (!Excluded(insn))
+                insn = ((uint)_r.NextInt64() & ~mask) | value;
+                if (Excluded(insn))
+                {
+                    continue;
+                }
+
+                // Mostly allocated encodings (as this engine decodes them), some unallocated ones
+                // so that UNDEFINED-ness is compared too.
+                SimdFpDecoder.Decode(insn, out var d);
+                if ((d.Kind != SimdFpKind.Undefined) == wantAllocated)
                 {
                     return insn;
                 }
+            }
+
+            return Excluded(insn) ? 0x1E222820 : insn;
+        }
+
+        /// <summary>
+        /// Makes the operands of <paramref name="insn"/> related, so that additions cancel,
+        /// fused multiply-adds nearly cancel and comparisons see equal values.
+        /// </summary>
+        public void Correlate(uint insn, ulong[] v)
+        {
+            int rd = (int)(insn & 31), rn = (int)((insn >> 5) & 31), rm = (int)((insn >> 16) & 31), ra = (int)((insn >> 10) & 31);
+            switch (_r.Next(4))
+            {
+                case 0:
+                {
+                    // Rm close to ±Rn lane-wise (perturb low bits, maybe flip signs).
+                    for (int h = 0; h < 2; h++)
+                    {
+                        ulong x = v[2 * rn + h];
+                        ulong pert = (ulong)_r.Next(8) | ((ulong)_r.Next(8) << 32);
+                        ulong flip = _r.Next(3) switch { 0 => 0, 1 => 0x8000000080000000ul, _ => 0x8000000000000000ul };
+                        v[2 * rm + h] = (x ^ pert) ^ flip;
+                    }
+
+                    break;
+                }
+
+                case 1:
+                {
+                    // Scalar FMA: Ra = -(Rn × Rm) (host-rounded) ± a few ulps, in single and double lanes.
+                    if ((insn & 0xFF000000) == 0x1F000000)
+                    {
+                        bool dbl = ((insn >> 22) & 3) == 1;
+                        if (dbl)
+                        {
+                            double p = BitConverter.UInt64BitsToDouble(v[2 * rn]) * BitConverter.UInt64BitsToDouble(v[2 * rm]);
+                            v[2 * ra] = (BitConverter.DoubleToUInt64Bits(-p) + (ulong)(_r.Next(5) - 2)) ^ (_r.Next(2) == 0 ? 0 : 0x8000000000000000ul);
+                        }
+                        else
+                        {
+                            float p = BitConverter.UInt32BitsToSingle((uint)v[2 * rn]) * BitConverter.UInt32BitsToSingle((uint)v[2 * rm]);
+                            v[2 * ra] = (uint)(BitConverter.SingleToUInt32Bits(-p) + (uint)(_r.Next(5) - 2)) ^ (_r.Next(2) == 0 ? 0u : 0x80000000u);
+                        }
+                    }
+                    else
+                    {
+                        // Vector FMLA/FMLS: accumulator = -(n × m) per double or single lane.
+                        for (int h = 0; h < 2; h++)
+                        {
+                            if (_r.Next(2) == 0)
+                            {
+                                double p = BitConverter.UInt64BitsToDouble(v[2 * rn + h]) * BitConverter.UInt64BitsToDouble(v[2 * rm + h]);
+                                v[2 * rd + h] = BitConverter.DoubleToUInt64Bits(-p) + (ulong)_r.Next(3);
+                            }
+                            else
+                            {
+                                ulong r = 0;
+                                for (int l = 0; l < 2; l++)
+                                {
+                                    float p = BitConverter.UInt32BitsToSingle((uint)(v[2 * rn + h] >> (32 * l))) * BitConverter.UInt32BitsToSingle((uint)(v[2 * rm + h] >> (32 * l)));
+                                    r |= (ulong)(BitConverter.SingleToUInt32Bits(-p) + (uint)_r.Next(3)) << (32 * l);
+                                }
+
+                                v[2 * rd + h] = r;
+                            }
+                        }
+                    }
+
+                    break;
+                }
+
+                default:
+                    break;
             }
         }
 
