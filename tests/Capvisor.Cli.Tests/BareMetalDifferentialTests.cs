@@ -19,6 +19,7 @@ namespace Capvisor.Cli.Tests
             { "mmu", 1 },
             { "timer", 1 },
             { "psci", 2 },
+            { "fpsimd", 1 },
             { "demo", 1 },
             { "bench-quick", 1 },
         };
