@@ -143,7 +143,7 @@ static void el1_tests(void)
 }
 
 /* ---- EL0 ---- */
-static volatile u64 el0_insn[8];
+static volatile u64 el0_insn[16];
 
 static u64 el0_main(u64 arg)
 {
@@ -169,6 +169,18 @@ static u64 el0_main(u64 arg)
     /* HVC at EL0 is UNDEFINED */
     __asm__ volatile("adr %0, 1f\n1: hvc #0" : "=r"(insn) : : "x0", "memory");
     el0_insn[6] = insn;
+    /* with SCTLR_EL1.nTWI = 0: WFI traps (EC 0x01). (WFE with nTWE = 0 is left out: it
+     * need not trap when the event register is set, and QEMU never traps it.) */
+    __asm__ volatile("adr %0, 1f\n1: wfi" : "=r"(insn) : : "memory");
+    el0_insn[7] = insn;
+    /* SCTLR_EL1.DZE = 0: DC ZVA traps; UCI = 0: DC CVAU and IC IVAU trap */
+    static u64 line[8] __attribute__((aligned(64)));
+    __asm__ volatile("dc zva, %0" : : "r"(line) : "memory");
+    __asm__ volatile("dc cvau, %0" : : "r"(line) : "memory");
+    __asm__ volatile("ic ivau, %0" : : "r"(line) : "memory");
+    /* CNTKCTL_EL1.EL0VCTEN = 0: CNTVCT_EL0 traps; CNTFRQ_EL0 too (EL0PCTEN and EL0VCTEN both 0) */
+    __asm__ volatile("mrs x0, cntvct_el0" : : : "x0", "memory");
+    __asm__ volatile("mrs x0, cntfrq_el0" : : : "x0", "memory");
     /* NZCV and TPIDR_EL0 are EL0-accessible */
     u64 t;
     __asm__ volatile("msr tpidr_el0, %1\n\tmrs %0, tpidr_el0" : "=r"(t) : "r"(arg * 3));
@@ -187,8 +199,10 @@ static int el0_handler(exc_frame *f, int vec)
     }
     int k = ex.count - 1;
     static const char *const names[] = {"el0 svc", "el0 mrs el1", "el0 daif", "el0 ctr",
-                                        "el0 eret", "el0 brk", "el0 hvc"};
-    if (k < 7) {
+                                        "el0 eret", "el0 brk", "el0 hvc", "el0 wfi",
+                                        "el0 dc zva", "el0 dc cvau", "el0 ic ivau",
+                                        "el0 cntvct", "el0 cntfrq"};
+    if (k < 13) {
         u64 insn = el0_insn[k];
         /* the insn address is recorded after the exception: compute it from ELR instead */
         (void)insn;
@@ -208,11 +222,17 @@ int main(void)
     ex.count = 0;
     expect(4);
     rt_set_handler(el0_handler);
+    u64 sctlr = read_sysreg(sctlr_el1);
+    write_sysreg(sctlr_el1, sctlr & ~((1ul << 16) | (1ul << 18) | (1ul << 14) | (1ul << 26)));
+    write_sysreg(cntkctl_el1, 0);
+    isb();
     u64 r = run_el0(el0_main, 7, el0_stack + 512);
+    write_sysreg(sctlr_el1, sctlr);
+    isb();
     rt_set_handler(handler);
     printf("el0 returned %lx after %d exceptions\n", r, ex.count);
     printf("el0 insn offsets:");
-    for (int i = 1; i < 7; i++)
+    for (int i = 1; i < 8; i++)
         printf(" %ld", (s64)(el0_insn[i] - el0_insn[0]));
     printf("\n");
     printf("back at EL%lu, SPSel %lu\n", read_sysreg(CurrentEL) >> 2, read_sysreg(spsel));

@@ -28,10 +28,15 @@ static volatile struct {
     s64 tval;
 } irq;
 
+static volatile int irq_vec;
+static volatile u64 irq_spsr;
+
 static int handler(exc_frame *f, int vec)
 {
-    if (vec != (VEC_CUR_SPX | VEC_IRQ))
+    if (vec != (VEC_CUR_SPX | VEC_IRQ) && vec != (VEC_LOWER_A64 | VEC_IRQ))
         return 0;
+    irq_vec = vec;
+    irq_spsr = f->spsr;
     u64 iar = read_sysreg(icc_iar1_el1);
     irq.intid = (u32)iar & 0xffffff;
     irq.rpr = read_sysreg(icc_rpr_el1);
@@ -68,6 +73,15 @@ static void take_irq(const char *what)
            "hppir-in-handler %lu rpr-after %lx\n",
            what, irq.count - before, irq.intid, (pend >> irq.intid) & 1, irq.ctl, irq.tval <= 0,
            irq.rpr, irq.hppir_none, read_sysreg(icc_rpr_el1));
+}
+
+/* Runs at EL0 (the MMU is off, so EL0 may read this program's data): spins until the IRQ
+ * handler has counted one more interrupt. */
+static u64 el0_wait(u64 before)
+{
+    while ((u64)irq.count == before)
+        ;
+    return (u64)irq.count;
 }
 
 int main(void)
@@ -151,6 +165,17 @@ int main(void)
     write_sysreg(icc_sgi1r_el1, ((u64)INTID_SGI << 24) | 1);
     isb();
     take_irq("sgi");
+
+    /* an interrupt taken from EL0 (EL0t with IRQs unmasked): vector "IRQ, lower EL" */
+    static u64 el0_stack[256] __attribute__((aligned(16)));
+    int before = irq.count;
+    write_sysreg(cntv_cval_el0, read_sysreg(cntvct_el0) + frq / 5000);
+    write_sysreg(cntv_ctl_el0, 1);
+    isb();
+    u64 seen = run_el0_spsr(el0_wait, (u64)before, el0_stack + 256, 0x0);
+    printf("el0: irqs %d intid %u vector %s SPSR.M %lx SPSR.DAIF %lx el0 saw %d\n",
+           irq.count - before, irq.intid, irq_vec == (VEC_LOWER_A64 | VEC_IRQ) ? "irq/lower-a64" : "other",
+           irq_spsr & 0xf, (irq_spsr >> 6) & 0xf, (int)seen - before);
 
     printf("total irqs %d\n", irq.count);
     printf("timer: done\n");

@@ -81,6 +81,8 @@ void rt_set_handler(exc_handler_fn fn);
  * returns x0 at that SVC. Requires rt_el0_exit_hook() to be called from the program's
  * handler for EL0 SVCs, or the default dispatch (which handles it if no handler claims it). */
 u64 run_el0(u64 (*fn)(u64), u64 arg, void *stack_top);
+/* The same with an explicit SPSR (EL0t and the DAIF bits to run with). */
+u64 run_el0_spsr(u64 (*fn)(u64), u64 arg, void *stack_top, u64 spsr);
 #define EL0_EXIT_SVC 0xfff
 
 static inline u32 esr_ec(u64 esr) { return (u32)(esr >> 26) & 0x3f; }

@@ -39,22 +39,25 @@ secondary_entry:
     b       4b
 
     .text
-/* u64 run_el0(u64 (*fn)(u64), u64 arg, void *stack_top) */
+/* u64 run_el0(u64 (*fn)(u64), u64 arg, void *stack_top): at EL0t with DAIF masked */
     .global run_el0
 run_el0:
+    mov     x3, #0x3c0          /* EL0t, D A I F masked */
+/* u64 run_el0_spsr(u64 (*fn)(u64), u64 arg, void *stack_top, u64 spsr) */
+    .global run_el0_spsr
+run_el0_spsr:
     stp     x29, x30, [sp, #-96]!
     stp     x19, x20, [sp, #16]
     stp     x21, x22, [sp, #32]
     stp     x23, x24, [sp, #48]
     stp     x25, x26, [sp, #64]
     stp     x27, x28, [sp, #80]
-    mov     x3, sp
+    mov     x5, sp
     ldr     x4, =el1_saved_sp
-    str     x3, [x4]
+    str     x5, [x4]
     msr     sp_el0, x2
-    ldr     x3, =el0_trampoline
-    msr     elr_el1, x3
-    mov     x3, #0x3c0          /* EL0t, D A I F masked */
+    ldr     x5, =el0_trampoline
+    msr     elr_el1, x5
     msr     spsr_el1, x3
     mov     x2, x0              /* fn */
     mov     x0, x1              /* arg */
