@@ -124,6 +124,8 @@ namespace Capvisor.Cli.Tests
         [InlineData("verify", "@token", "@token", "--cpak", "@cpak.pub")]
         [InlineData("show", "@token", "--rim", "00")]
         [InlineData("check", "@token")]
+        [InlineData("verify", "/dev/zero", "--cpak", "@cpak.pub")]
+        [InlineData("verify", "@token", "--cpak", "/dev/zero")]
         public void UnusableArgumentsAreUsageErrors(params string[] args)
         {
             var resolved = args.Select(a => a == "@token" ? PathOf("token.cbor") : a.StartsWith('@') ? PathOf(a[1..]) : a).ToArray();

@@ -182,17 +182,8 @@ namespace Capvisor.Cli.Commands
             byte[] bytes;
             try
             {
-                if (path == "-")
-                {
-                    using var input = stdin();
-                    using var buffer = new MemoryStream();
-                    input.CopyTo(buffer);
-                    bytes = buffer.ToArray();
-                }
-                else
-                {
-                    bytes = File.ReadAllBytes(path);
-                }
+                using var input = path == "-" ? stdin() : File.OpenRead(path);
+                bytes = ReadBounded(input, MaxTokenFileLength, $"token '{path}'");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -200,6 +191,29 @@ namespace Capvisor.Cli.Commands
             }
 
             return TryHex(bytes) ?? bytes;
+        }
+
+        // Real tokens are a few KiB; the cap keeps a wrong path (a device, a huge file) from
+        // hanging the command or exhausting memory.
+        private const int MaxTokenFileLength = 16 << 20;
+        private const int MaxKeyFileLength = 64 << 10;
+
+        private static byte[] ReadBounded(Stream input, int limit, string what)
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int read;
+            while ((read = input.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    throw new UsageException($"{what} is larger than {limit} bytes");
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
         }
 
         // Hex text (as Veraison's vectors are kept) is accepted too: no CBOR token is all hex digits.
@@ -219,7 +233,8 @@ namespace Capvisor.Cli.Commands
             string text;
             try
             {
-                text = File.ReadAllText(path);
+                using var input = File.OpenRead(path);
+                text = System.Text.Encoding.UTF8.GetString(ReadBounded(input, MaxKeyFileLength, $"key '{path}'"));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
