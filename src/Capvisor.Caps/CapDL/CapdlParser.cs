@@ -233,7 +233,8 @@ namespace Capvisor.Caps.CapDL
                 Token kindTok = ExpectIdentifier("an object type");
                 if (!ObjectKinds.TryParse(kindTok.Text, out ObjectKind kind))
                 {
-                    throw new CapdlException(kindTok.Location, $"unknown object type '{kindTok.Text}'; expected one of {string.Join(", ", ObjectKinds.Keywords)}");
+                    string? near = ObjectKinds.Keywords.FirstOrDefault(k => k.Length > 1 && (k.StartsWith(kindTok.Text, StringComparison.Ordinal) || kindTok.Text.StartsWith(k, StringComparison.Ordinal)));
+                    throw new CapdlException(kindTok.Location, $"unknown object type '{kindTok.Text}'" + (near is null ? $"; expected one of {string.Join(", ", ObjectKinds.Keywords)}" : $"; did you mean '{near}'?"));
                 }
 
                 var ps = new List<ObjParamSyntax>();

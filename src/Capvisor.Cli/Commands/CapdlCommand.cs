@@ -19,7 +19,10 @@ namespace Capvisor.Cli.Commands
             "         2: invalid spec or arguments";
 
         /// <summary>Runs the command with the arguments after its name.</summary>
-        public static int Execute(string[] args)
+        public static int Execute(string[] args) => Execute(args, Console.Out, Console.Error);
+
+        /// <summary>Runs the command, writing results to <paramref name="stdout"/> and diagnostics to <paramref name="stderr"/>.</summary>
+        public static int Execute(string[] args, TextWriter stdout, TextWriter stderr)
         {
             if (args.Length == 0)
             {
@@ -28,7 +31,7 @@ namespace Capvisor.Cli.Commands
 
             if (args[0] is "-h" or "--help" or "help")
             {
-                Console.Out.WriteLine(Usage);
+                stdout.WriteLine(Usage);
                 return 0;
             }
 
@@ -67,14 +70,14 @@ namespace Capvisor.Cli.Commands
                 switch (sub)
                 {
                     case "print":
-                        Console.Out.Write(CapdlPrinter.Print(CapdlParser.ParseFile(path)));
+                        stdout.Write(CapdlPrinter.Print(CapdlParser.ParseFile(path)));
                         return 0;
                     case "measure":
                     {
                         CapdlSpec spec = CapdlParser.ParseFile(path);
                         string dir = options.GetValueOrDefault("--fill-dir") ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
                         byte[] digest = CapdlDigest.Compute(spec, name => File.ReadAllBytes(Path.Combine(dir, name)));
-                        Console.Out.WriteLine($"sha256:{Convert.ToHexStringLower(digest)}");
+                        stdout.WriteLine($"sha256:{Convert.ToHexStringLower(digest)}");
                         return 0;
                     }
 
@@ -86,15 +89,15 @@ namespace Capvisor.Cli.Commands
                         AuthorityResult r = AuthorityAnalysis.Check(spec, isolate, from);
                         if (!r.Reachable)
                         {
-                            Console.Out.WriteLine($"isolated: {from} cannot obtain a capability to {isolate}");
+                            stdout.WriteLine($"isolated: {from} cannot obtain a capability to {isolate}");
                             return 0;
                         }
 
-                        Console.Out.WriteLine($"NOT isolated: {from} can obtain {r.Target}");
+                        stdout.WriteLine($"NOT isolated: {from} can obtain {r.Target}");
                         int n = 1;
                         foreach (AuthorityStep step in r.Witness)
                         {
-                            Console.Out.WriteLine($"  {n++}. {step.Subject} gets {step.Object}: {step.How}");
+                            stdout.WriteLine($"  {n++}. {step.Subject} gets {step.Object}: {step.How}");
                         }
 
                         return 1;
@@ -106,7 +109,7 @@ namespace Capvisor.Cli.Commands
             }
             catch (CapdlException e)
             {
-                Console.Error.WriteLine($"capvisor capdl: {e.Message}");
+                stderr.WriteLine($"capvisor capdl: {e.Message}");
                 return 2;
             }
         }

@@ -14,7 +14,10 @@ namespace Capvisor.Cli.Commands
             "(or writes it to OUT). Exit 2 with file:line:column on an invalid description.";
 
         /// <summary>Runs the command with the arguments after its name.</summary>
-        public static int Execute(string[] args)
+        public static int Execute(string[] args) => Execute(args, Console.Out, Console.Error);
+
+        /// <summary>Runs the command, writing results to <paramref name="stdout"/> and diagnostics to <paramref name="stderr"/>.</summary>
+        public static int Execute(string[] args, TextWriter stdout, TextWriter stderr)
         {
             if (args.Length == 0)
             {
@@ -23,7 +26,7 @@ namespace Capvisor.Cli.Commands
 
             if (args[0] is "-h" or "--help" or "help")
             {
-                Console.Out.WriteLine(Usage);
+                stdout.WriteLine(Usage);
                 return 0;
             }
 
@@ -60,7 +63,7 @@ namespace Capvisor.Cli.Commands
                 string text = CapdlPrinter.Print(SdfCompiler.CompileFile(input));
                 if (output is null)
                 {
-                    Console.Out.Write(text);
+                    stdout.Write(text);
                 }
                 else
                 {
@@ -71,12 +74,12 @@ namespace Capvisor.Cli.Commands
             }
             catch (CapdlException e)
             {
-                Console.Error.WriteLine($"capvisor sdf: {e.Message}");
+                stderr.WriteLine($"capvisor sdf: {e.Message}");
                 return 2;
             }
             catch (IOException e)
             {
-                Console.Error.WriteLine($"capvisor sdf: cannot write '{output}': {e.Message}");
+                stderr.WriteLine($"capvisor sdf: cannot write '{output}': {e.Message}");
                 return 2;
             }
         }
