@@ -71,17 +71,18 @@ namespace Capvisor.Cli.Tests
         [Fact]
         public void StateDirectoryComesFromTheEnvironment()
         {
-            var previous = Environment.GetEnvironmentVariable(PlatformCommand.StateDirVariable);
-            try
-            {
-                Environment.SetEnvironmentVariable(PlatformCommand.StateDirVariable, _dir);
-                Assert.Equal(0, Run("init").Code);
-                Assert.True(File.Exists(Path.Combine(_dir, PlatformIdentity.KeyFileName)));
-            }
-            finally
-            {
-                Environment.SetEnvironmentVariable(PlatformCommand.StateDirVariable, previous);
-            }
+            // The environment is passed in, not set process-wide: tests run in parallel.
+            var env = new Dictionary<string, string> { [PlatformCommand.StateDirVariable] = _dir, ["HOME"] = "/nonexistent" };
+            Assert.Equal(0, PlatformCommand.Execute(["init"], new StringWriter(), new StringWriter(), name => env.GetValueOrDefault(name)));
+            Assert.True(File.Exists(Path.Combine(_dir, PlatformIdentity.KeyFileName)));
+
+            var xdg = Path.Combine(Path.GetDirectoryName(_dir)!, "xdg");
+            var stdout = new StringWriter();
+            Assert.Equal(0, PlatformCommand.Execute(["init"], stdout, new StringWriter(), name => name == "XDG_STATE_HOME" ? xdg : null));
+            Assert.Contains($"state-dir:         {Path.Combine(xdg, "capvisor")}", stdout.ToString());
+
+            var home = Path.Combine(Path.GetDirectoryName(_dir)!, "home");
+            Assert.Equal(Path.Combine(home, ".local", "state", "capvisor"), PlatformIdentity.DefaultStateDirectory(name => name == "HOME" ? home : null));
         }
 
         [Fact]

@@ -24,6 +24,33 @@ namespace Capvisor.Attestation.Cca
             InstanceId = [0x01, .. SHA256.HashData([0x04, .. point.X!, .. point.Y!])];
         }
 
+        /// <summary>Environment variable naming the state directory.</summary>
+        public const string StateDirVariable = "CAPVISOR_STATE_DIR";
+
+        /// <summary>
+        /// The state directory when none is given: <c>$CAPVISOR_STATE_DIR</c>, else
+        /// <c>$XDG_STATE_HOME/capvisor</c>, else <c>~/.local/state/capvisor</c>. Shared by the CLI and
+        /// the RMM so that both find the same CPAK.
+        /// </summary>
+        /// <param name="environment">Reads an environment variable; the process environment by default.</param>
+        /// <returns>The directory, or null when there is no home directory to put it in.</returns>
+        public static string? DefaultStateDirectory(Func<string, string?>? environment = null)
+        {
+            environment ??= Environment.GetEnvironmentVariable;
+            if (environment(StateDirVariable) is { Length: > 0 } explicitDir)
+            {
+                return Path.GetFullPath(explicitDir);
+            }
+
+            if (environment("XDG_STATE_HOME") is { Length: > 0 } xdg)
+            {
+                return Path.Combine(Path.GetFullPath(xdg), "capvisor");
+            }
+
+            var home = environment("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            return home.Length == 0 ? null : Path.Combine(home, ".local", "state", "capvisor");
+        }
+
         /// <summary>
         /// The implementation ID of every Capvisor platform: it names the implementation (this
         /// software), not the machine, so it is a constant.

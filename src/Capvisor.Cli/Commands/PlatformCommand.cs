@@ -9,7 +9,7 @@ namespace Capvisor.Cli.Commands
     public static class PlatformCommand
     {
         /// <summary>Environment variable naming the state directory.</summary>
-        public const string StateDirVariable = "CAPVISOR_STATE_DIR";
+        public const string StateDirVariable = PlatformIdentity.StateDirVariable;
 
         private const string Usage =
             "usage: capvisor platform init [--state-dir DIR] [--pem | --jwk]\n" +
@@ -30,9 +30,9 @@ namespace Capvisor.Cli.Commands
         /// <summary>Runs the command with the arguments after its name.</summary>
         public static int Execute(string[] args) => Execute(args, Console.Out, Console.Error);
 
-        /// <summary>Runs the command writing to the given streams (for tests).</summary>
+        /// <summary>Runs the command writing to the given streams and reading the given environment (for tests).</summary>
         /// <exception cref="UsageException">Unusable arguments (exit status 2).</exception>
-        public static int Execute(string[] args, TextWriter stdout, TextWriter stderr)
+        public static int Execute(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?>? environment = null)
         {
             if (args.Length == 0)
             {
@@ -62,7 +62,7 @@ namespace Capvisor.Cli.Commands
                 throw new UsageException("--pem and --jwk exclude each other");
             }
 
-            var stateDir = StateDirectory(parsed);
+            var stateDir = StateDirectory(parsed, environment);
             PlatformIdentity identity;
             try
             {
@@ -117,30 +117,15 @@ namespace Capvisor.Cli.Commands
             return 0;
         }
 
-        private static string StateDirectory(AttestArguments parsed)
+        private static string StateDirectory(AttestArguments parsed, Func<string, string?>? environment)
         {
             if (parsed.Options.TryGetValue("--state-dir", out var dir))
             {
                 return dir.Length > 0 ? Path.GetFullPath(dir) : throw new UsageException("--state-dir is empty");
             }
 
-            if (Environment.GetEnvironmentVariable(StateDirVariable) is { Length: > 0 } fromEnv)
-            {
-                return Path.GetFullPath(fromEnv);
-            }
-
-            if (Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg)
-            {
-                return Path.Combine(xdg, "capvisor");
-            }
-
-            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            if (home.Length == 0)
-            {
-                throw new UsageException($"no home directory: give --state-dir or set {StateDirVariable}");
-            }
-
-            return Path.Combine(home, ".local", "state", "capvisor");
+            return PlatformIdentity.DefaultStateDirectory(environment)
+                ?? throw new UsageException($"no home directory: give --state-dir or set {StateDirVariable}");
         }
 
         private static void WarnIfReadableByOthers(string path, TextWriter stderr)
