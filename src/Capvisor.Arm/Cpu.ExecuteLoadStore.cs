@@ -11,7 +11,7 @@ namespace Capvisor.Arm
         // CONSTRAINED UNPREDICTABLE choices, made as QEMU 7.2 does:
         // - load with writeback and Rt == Rn (Rn != SP): the writeback value wins;
         // - store with writeback and Rt == Rn: the value stored is Rt before writeback;
-        // - LDP/LDXP with Rt == Rt2: the value loaded for Rt wins;
+        // - LDP with Rt == Rt2: the value loaded for Rt wins; LDXP with Rt == Rt2: the value for Rt2 wins;
         // - STXR/STXP with Rs == Rt or Rs == Rn: the store uses the registers' old values.
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -148,8 +148,8 @@ namespace Capvisor.Arm
             }
 
             SetExclusiveMonitor(address, 2 * size);
-            Reg(d.Ra) = v2;
             Reg(d.Rd) = v1;
+            Reg(d.Ra) = v2;
         }
 
         private void ExecuteStoreExclusivePair(ref DecodedInst d)

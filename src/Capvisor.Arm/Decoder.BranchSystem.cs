@@ -135,7 +135,12 @@ namespace Capvisor.Arm
                 switch (crn)
                 {
                     case 2:
-                        // Hints: every unallocated hint executes as NOP.
+                        // Hints (op1 = 3): every unallocated hint executes as NOP.
+                        if (op1 != 3)
+                        {
+                            return;
+                        }
+
                         d.Op = (crm, op2) switch
                         {
                             (0, 2) => Op.Wfe,
@@ -146,7 +151,8 @@ namespace Capvisor.Arm
                         };
                         return;
                     case 3:
-                        // Barriers: CLREX, DSB (incl. SSBB/PSSBB), DMB, ISB, SB.
+                        // Barriers: CLREX, DSB (incl. SSBB/PSSBB), DMB, ISB. SB (op2 = 7) needs
+                        // FEAT_SB, which Armv8.0 and QEMU's cortex-a57 lack: UNDEFINED.
                         if (op1 != 3)
                         {
                             return;
@@ -155,7 +161,7 @@ namespace Capvisor.Arm
                         d.Op = op2 switch
                         {
                             2 => Op.Clrex,
-                            4 or 5 or 6 or 7 => Op.Nop,
+                            4 or 5 or 6 => Op.Nop,
                             _ => Op.Undefined,
                         };
                         return;

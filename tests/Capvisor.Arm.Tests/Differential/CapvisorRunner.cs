@@ -70,7 +70,9 @@ namespace Capvisor.Arm.Tests.Differential
             cpu.MairEl1 = 0xFF;
             cpu.TcrEl1 = 25 | (1ul << 23) | (2ul << 32);
             cpu.Ttbr0El1 = TableBase;
-            cpu.SctlrEl[1] = (cpu.SctlrEl[1] | 1) & ~((1ul << 3) | (1ul << 4));
+            // M on, SA/SA0 off; UCI, UCT, DZE, nTWI, nTWE on as Linux sets them for user space.
+            cpu.SctlrEl[1] = (cpu.SctlrEl[1] | 1 | (1ul << 26) | (1ul << 15) | (1ul << 14) | (1ul << 16) | (1ul << 18))
+                & ~((1ul << 3) | (1ul << 4));
             cpu.FlushTlb();
 
             c.Page.CopyTo(Ram.Span(SequenceGenerator.CodePage, 4096));
@@ -104,7 +106,7 @@ namespace Capvisor.Arm.Tests.Differential
                     o.FaultPc = cpu.ElrEl[1];
                     o.Signal = o.Ec switch
                     {
-                        0x00 => 4, // SIGILL
+                        0x00 or 0x18 => 4, // SIGILL (Linux also reports trapped MSR/MRS at EL0 so)
                         0x3C => 5, // SIGTRAP
                         0x24 or 0x25 or 0x22 or 0x26 => 11, // SIGSEGV (or SIGBUS, compared as one class)
                         _ => 1000 + (int)o.Ec,

@@ -82,6 +82,37 @@ namespace Capvisor.Arm.Tests.Differential
             Assert.True(mismatches == 0, $"{mismatches} of {total} sequences differ from QEMU:\n{report}");
         }
 
+        [Fact]
+        public void ConstrainedUnpredictableChoicesMatchQemu()
+        {
+            string? missing = QemuHarness.MissingTools();
+            if (missing != null)
+            {
+                _output.WriteLine(missing);
+                return;
+            }
+
+            var harness = QemuHarness.Build();
+            var generator = new SequenceGenerator(4242);
+            using var runner = new CapvisorRunner();
+            var cases = Enumerable.Range(0, 1500).Select(_ => generator.NextUnpredictable()).ToList();
+            var expected = harness.Run(cases);
+            var report = new StringBuilder();
+            int mismatches = 0;
+            for (int i = 0; i < cases.Count; i++)
+            {
+                string? diff = Compare(expected[i], runner.Run(cases[i]));
+                if (diff != null && ++mismatches <= 8)
+                {
+                    report.AppendLine($"case {i}: {diff}");
+                    report.AppendLine("  words: " + string.Join(" ", cases[i].Words.Select(w => w.ToString("X8"))));
+                }
+            }
+
+            _output.WriteLine($"{cases.Count} CONSTRAINED UNPREDICTABLE cases, {mismatches} mismatches");
+            Assert.True(mismatches == 0, $"{mismatches} cases differ from QEMU:\n{report}");
+        }
+
         private static readonly string[] Names = Enumerable.Range(0, 31).Select(i => $"x{i}")
             .Concat(new[] { "sp", "nzcv" })
             .Concat(Enumerable.Range(0, 16).Select(i => $"v{i / 2}.{(i % 2 == 0 ? "lo" : "hi")}"))

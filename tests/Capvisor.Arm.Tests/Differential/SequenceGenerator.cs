@@ -131,18 +131,87 @@ namespace Capvisor.Arm.Tests.Differential
                 words[i] = Branch((uint)(target - i));
             }
 
+            SetWords(c, words);
+            return c;
+        }
+
+        /// <summary>
+        /// A case made of one CONSTRAINED UNPREDICTABLE load/store (writeback with Rt == Rn,
+        /// LDP with Rt == Rt2, store-exclusive with Rs == Rt or Rs == Rn), to check that
+        /// Capvisor makes the same choice as QEMU.
+        /// </summary>
+        public Case NextUnpredictable()
+        {
+            var c = Next(0, dataProcessingOnly: false);
+            var words = new List<uint>();
+            uint p = Pick(new uint[] { 20, 21, 22 });
+            switch (_rng.Next(6))
+            {
+                case 0: // single load/store, pre/post-index, Rt == Rn
+                {
+                    uint size = R(4), opc = R(4);
+                    if (opc >= 2 && size == 3 || opc == 3 && size == 2) opc = 1;
+                    uint kind = _rng.Next(2) == 0 ? 1u : 3u;
+                    words.Add((size << 30) | (0b111000u << 24) | (opc << 22) | (R(512) << 12) | (kind << 10) | (p << 5) | p);
+                    break;
+                }
+
+                case 1: // pair with writeback, Rt or Rt2 == Rn
+                {
+                    uint popc = Pick(new uint[] { 0, 1, 2 });
+                    uint l = popc == 1 ? 1u : R(2);
+                    uint mode = _rng.Next(2) == 0 ? 1u : 3u;
+                    uint other = D();
+                    bool first = Chance(50);
+                    uint t1 = first ? p : other, t2 = first ? other : p;
+                    words.Add((popc << 30) | (0b101u << 27) | (mode << 23) | (l << 22) | (R(128) << 15) | (t2 << 10) | (p << 5) | t1);
+                    break;
+                }
+
+                case 2: // LDP/LDPSW/LDNP with Rt == Rt2
+                {
+                    uint popc = Pick(new uint[] { 0, 1, 2 });
+                    uint mode = Pick(new uint[] { 1, 2, 3 });
+                    uint t = D();
+                    words.Add((popc << 30) | (0b101u << 27) | (mode << 23) | (1u << 22) | (R(128) << 15) | (t << 10) | (p << 5) | t);
+                    break;
+                }
+
+                case 3: // LDXP with Rt == Rt2
+                {
+                    uint t = D();
+                    words.Add(((2 + R(2)) << 30) | (0b001000011u << 21) | (31u << 16) | (R(2) << 15) | (t << 10) | (AlignedBase << 5) | t);
+                    break;
+                }
+
+                default: // LDXR then STXR with Rs == Rt or Rs == Rn
+                {
+                    uint size = R(4);
+                    uint rt = D();
+                    words.Add((size << 30) | (0b001000010u << 21) | (31u << 16) | (31u << 10) | (AlignedBase << 5) | D());
+                    uint rs = Chance(50) ? rt : AlignedBase;
+                    words.Add((size << 30) | (0b001000000u << 21) | (rs << 16) | (R(2) << 15) | (31u << 10) | (AlignedBase << 5) | rt);
+                    break;
+                }
+            }
+
+            SetWords(c, words);
+            return c;
+        }
+
+        private static void SetWords(Case c, List<uint> words)
+        {
+            int n = words.Count;
             c.Words = words.ToArray();
-            ulong seq = CodePage + SeqOffset;
             for (int i = 0; i < n; i++)
             {
                 BitConverter.TryWriteBytes(c.Page.AsSpan((int)SeqOffset + 4 * i), words[i]);
             }
 
-            ulong end = seq + 4 * (ulong)n;
+            ulong end = CodePage + SeqOffset + 4 * (ulong)n;
             uint toEpilogue = 0x14000000u | (uint)(((Epilogue - end) >> 2) & 0x3FFFFFF);
             BitConverter.TryWriteBytes(c.Page.AsSpan((int)SeqOffset + 4 * n), toEpilogue);
             c.EndPc = end;
-            return c;
         }
 
         // ------------------------------------------------------------ data processing
@@ -494,6 +563,31 @@ namespace Capvisor.Arm.Tests.Differential
 
         private uint SystemWord()
         {
+            switch (_rng.Next(16))
+            {
+                case 8:
+                case 9:
+                {
+                    // Anywhere in the hint, barrier and PSTATE spaces (op0 = 0, L = 0), Rt mostly 31.
+                    uint crn = 2 + R(3);
+                    uint crm = R(16), op2 = R(8);
+                    if (crn == 2 && crm == 0 && op2 is 2 or 3)
+                    {
+                        op2 = 0; // WFE/WFI sleep on Capvisor; qemu-user runs them as NOPs
+                    }
+
+                    uint rt = Chance(85) ? 31u : R(32);
+                    return 0xD5000000u | (R(8) << 16) | (crn << 12) | (crm << 8) | (op2 << 5) | rt;
+                }
+
+                case 10: return 0xD53B0020u | D(); // mrs ctr_el0
+                case 11: return 0xD53B00E0u | D(); // mrs dczid_el0
+                case 12: return (Chance(50) ? 0xD53B4400u : 0xD53B4420u) | D(); // mrs fpcr/fpsr
+                case 13: return (Chance(50) ? 0xD51B4400u : 0xD51B4420u) | AnySrc(); // msr fpcr/fpsr
+                case 14: return Pick(new uint[] { 0xD50B7420u, 0xD50B7E20u, 0xD50B7520u, 0xD50B7A20u, 0xD50B7B20u }) | Pick(new uint[] { 20, 21, 22 }); // dc zva/civac, ic ivau, dc cvac/cvau
+                case 15: return 0xD5033FFFu; // sb (not in Armv8.0)
+            }
+
             return _rng.Next(8) switch
             {
                 0 => 0xD503201Fu, // nop

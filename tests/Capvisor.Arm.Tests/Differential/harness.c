@@ -56,7 +56,7 @@ __asm__(
     "mov x1, sp\n str x1, [x0, #400]\n mrs x1, tpidr_el0\n str x1, [x0, #408]\n msr tpidr_el0, x0\n"
     "ldr x1, [x0, #248]\n mov sp, x1\n ldr x1, [x0, #256]\n msr nzcv, x1\n"
     "ldp q0, q1, [x0, #272]\n ldp q2, q3, [x0, #304]\n ldp q4, q5, [x0, #336]\n ldp q6, q7, [x0, #368]\n"
-    "clrex\n mov x30, x0\n"
+    "clrex\n msr fpcr, xzr\n msr fpsr, xzr\n mov x30, x0\n"
     "ldp x0, x1, [x30, #0]\n ldp x2, x3, [x30, #16]\n ldp x4, x5, [x30, #32]\n ldp x6, x7, [x30, #48]\n"
     "ldp x8, x9, [x30, #64]\n ldp x10, x11, [x30, #80]\n ldp x12, x13, [x30, #96]\n ldp x14, x15, [x30, #112]\n"
     "ldp x16, x17, [x30, #128]\n ldp x18, x19, [x30, #144]\n ldp x20, x21, [x30, #160]\n ldp x22, x23, [x30, #176]\n"
