@@ -18,8 +18,11 @@ namespace Capvisor.Cli.Tests
             Assert.Equal(0, code);
             Assert.Contains("created", stderr);
             var keyPath = Path.Combine(_dir, PlatformIdentity.KeyFileName);
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyPath));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dir));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyPath));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dir));
+            }
             Assert.Empty(Directory.GetFiles(_dir, "*.tmp", SearchOption.AllDirectories).Concat(Directory.GetFiles(_dir, ".*")));
             Assert.Contains("implementation-id: " + Convert.ToHexStringLower(PlatformIdentity.ImplementationId), stdout);
             Assert.Contains("instance-id:       01", stdout);

@@ -23,7 +23,10 @@ namespace Capvisor.Attestation.Tests.Cca
             Assert.Single(results, r => r.Created);
             Assert.All(results, r => Assert.Equal(results[0].Spki, r.Spki));
             Assert.Equal([PlatformIdentity.KeyFileName], Directory.GetFiles(dir).Select(Path.GetFileName));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, PlatformIdentity.KeyFileName)));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, PlatformIdentity.KeyFileName)));
+            }
         }
 
         [Fact]
