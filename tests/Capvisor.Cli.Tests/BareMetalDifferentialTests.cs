@@ -20,6 +20,7 @@ namespace Capvisor.Cli.Tests
             { "timer", 1 },
             { "psci", 2 },
             { "fpsimd", 1 },
+            { "devices", 1 },
             { "demo", 1 },
             { "bench-quick", 1 },
         };
