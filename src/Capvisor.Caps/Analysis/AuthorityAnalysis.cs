@@ -170,12 +170,22 @@ namespace Capvisor.Caps.Analysis
                     Expand(t.Id);
                 }
 
-                foreach (var (src, dst, why) in Flows(tcbs.Select(t => t.Id).ToList()).ToList())
+                foreach (var (src, dst, why, control) in Flows(tcbs.Select(t => t.Id).ToList()).ToList())
                 {
                     foreach (ObjectId o in _capsOf.GetValueOrDefault(src, []).ToList())
                     {
                         CapRights r = _facts[new Fact(src, o, true)].Rights;
                         Add(new Fact(dst, o, true), r, () => new Reason($"{why.Text}; so {dst} can obtain {src}'s capability to {o}", [.. why.After, new Fact(src, o, true)]));
+                    }
+
+                    if (control)
+                    {
+                        // Driving a thread also reaches what it reaches without a capability (its memory, its CSpace).
+                        foreach (ObjectId o in _accessOf.GetValueOrDefault(src, []).ToList())
+                        {
+                            CapRights r = _facts[new Fact(src, o, false)].Rights;
+                            Add(new Fact(dst, o, false), r, () => new Reason($"{why.Text}; so {dst} reaches {o} through {src}", [.. why.After, new Fact(src, o, false)]));
+                        }
                     }
                 }
             }
@@ -297,7 +307,7 @@ namespace Capvisor.Caps.Analysis
         }
 
         // Grant rules: pairs (from, to) such that every capability of from can reach to.
-        private IEnumerable<(ObjectId From, ObjectId To, Reason Why)> Flows(List<ObjectId> tcbs)
+        private IEnumerable<(ObjectId From, ObjectId To, Reason Why, bool Control)> Flows(List<ObjectId> tcbs)
         {
             foreach (var (s, replies) in _replies)
             {
@@ -305,7 +315,7 @@ namespace Capvisor.Caps.Analysis
                 {
                     if (s != t)
                     {
-                        yield return (s, t, why);
+                        yield return (s, t, why, false);
                     }
                 }
             }
@@ -333,12 +343,12 @@ namespace Capvisor.Caps.Analysis
                             {
                                 if (ra.HasFlag(CapRights.Write | CapRights.Grant) && rb.HasFlag(CapRights.Read))
                                 {
-                                    yield return (a, b, new Reason($"{a} can send capabilities over endpoint {obj} ({RightsText(ra)}: Write and Grant) and {b} can receive on it ({RightsText(rb)})", [new Fact(a, obj, true), new Fact(b, obj, true)]));
+                                    yield return (a, b, new Reason($"{a} can send capabilities over endpoint {obj} ({RightsText(ra)}: Write and Grant) and {b} can receive on it ({RightsText(rb)})", [new Fact(a, obj, true), new Fact(b, obj, true)]), false);
                                 }
 
                                 if (ra.HasFlag(CapRights.Read | CapRights.Grant) && rb.HasFlag(CapRights.Write) && (rb & (CapRights.Grant | CapRights.GrantReply)) != 0)
                                 {
-                                    yield return (a, b, new Reason($"{b} can call over endpoint {obj} ({RightsText(rb)}) and {a}, receiving with Grant ({RightsText(ra)}), can send capabilities back in the reply", [new Fact(a, obj, true), new Fact(b, obj, true)]));
+                                    yield return (a, b, new Reason($"{b} can call over endpoint {obj} ({RightsText(rb)}) and {a}, receiving with Grant ({RightsText(ra)}), can send capabilities back in the reply", [new Fact(a, obj, true), new Fact(b, obj, true)]), false);
                                 }
                             }
                         }
@@ -349,7 +359,7 @@ namespace Capvisor.Caps.Analysis
                         {
                             foreach (var (b, _, cb) in list.Where(x => x.Subject != a))
                             {
-                                yield return (a, b, new Reason($"{a} and {b} can both reach CNode {obj}: {a} can copy capabilities into it and {b} can take them", [new Fact(a, obj, ca), new Fact(b, obj, cb)]));
+                                yield return (a, b, new Reason($"{a} and {b} can both reach CNode {obj}: {a} can copy capabilities into it and {b} can take them", [new Fact(a, obj, ca), new Fact(b, obj, cb)]), false);
                             }
                         }
 
@@ -357,8 +367,8 @@ namespace Capvisor.Caps.Analysis
                     case ObjectKind.Tcb:
                         foreach (var (a, _, _) in list.Where(x => x.IsCap && x.Subject != obj))
                         {
-                            yield return (a, obj, new Reason($"{a} holds the TCB of thread {obj} and can set its CSpace to capabilities of its own", [new Fact(a, obj, true)]));
-                            yield return (obj, a, new Reason($"{a} holds the TCB of thread {obj} and controls that thread", [new Fact(a, obj, true)]));
+                            yield return (a, obj, new Reason($"{a} holds the TCB of thread {obj} and can set its CSpace to capabilities of its own", [new Fact(a, obj, true)]), false);
+                            yield return (obj, a, new Reason($"{a} holds the TCB of thread {obj} and controls that thread", [new Fact(a, obj, true)]), true);
                         }
 
                         break;
@@ -367,7 +377,7 @@ namespace Capvisor.Caps.Analysis
                         {
                             foreach (var (a, _, _) in list.Where(x => x.IsCap && x.Subject != t.Id))
                             {
-                                yield return (t.Id, a, new Reason($"{a} holds vcpu {obj}, bound to thread {t.Id}, and can drive that thread", [new Fact(a, obj, true)]));
+                                yield return (t.Id, a, new Reason($"{a} holds vcpu {obj}, bound to thread {t.Id}, and can drive that thread", [new Fact(a, obj, true)]), true);
                             }
                         }
 

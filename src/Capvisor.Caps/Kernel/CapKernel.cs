@@ -97,6 +97,11 @@ namespace Capvisor.Caps.Kernel
 
         private static void RequireEmpty(CSlot dest)
         {
+            if (!dest.Container.IsLive)
+            {
+                throw new CapabilityException(KernelError.InvalidCapability, $"destination slot {dest} belongs to a destroyed {dest.Container.Type}");
+            }
+
             if (!dest.IsEmpty)
             {
                 throw new CapabilityException(KernelError.DeleteFirst, $"destination slot {dest} is not empty");

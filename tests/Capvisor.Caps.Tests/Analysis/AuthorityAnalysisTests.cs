@@ -112,6 +112,25 @@ namespace Capvisor.Caps.Tests.Analysis
         }
 
         [Fact]
+        public void ControllingAThreadReachesItsMemory()
+        {
+            // The guest's RAM is only mapped, never held as a capability; driving the guest's vCPU reaches it.
+            const string text = """
+                arch aarch64
+                objects { host = tcb  guest = tcb  v = vcpu  ch = cnode (2 bits)  gs = pgd  gpd = pd  ram = frame (2M) }
+                caps {
+                  host { cspace: ch }  guest { vspace: gs  bound_vcpu: v }
+                  ch { 0: v }
+                  gs { 1: gpd }  gpd { 0: ram (RW) }
+                }
+                """;
+            AuthorityResult r = AuthorityAnalysis.Check(CapdlParser.Parse(text), "ram", "host");
+            Assert.True(r.Reachable);
+            Assert.Contains("through guest", r.Witness[^1].How);
+            Assert.False(AuthorityAnalysis.Check(CapdlParser.Parse(text.Replace("ch { 0: v }", "")), "ram", "host").Reachable);
+        }
+
+        [Fact]
         public void UnknownNamesAreReported()
         {
             var e = Assert.Throws<CapdlException>(() => AuthorityAnalysis.Check(Load("realm-data-channel.cdl"), "nothing", "host_tcb"));
