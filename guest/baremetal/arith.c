@@ -302,6 +302,14 @@ static void loads_stores(void)
     printf("adr == literal address: %d\n", a1 == a2);
     __asm__ volatile("ldtr %0, [%1, #8]\n\tsttr %w2, [%1, #16]" : "=&r"(r0) : "r"(base), "r"(0x33ul) : "memory");
     printf("ldtr/sttr: %lx %lx\n", r0, mem[2]);
+    __asm__ volatile("prfm pldl1keep, [%2]\n\tprfm pstl2strm, [%2, #64]\n\t"
+                     "ldnp %0, %1, [%2, #32]\n\tstnp %1, %0, [%2, #48]"
+                     : "=&r"(r0), "=&r"(r1) : "r"(base) : "memory");
+    printf("ldnp/stnp: %lx %lx -> %lx %lx\n", r0, r1, mem[6], mem[7]);
+    __asm__ volatile("str %1, [%2, %3, lsl #3]\n\tstrh %w1, [%2, %w4, sxtw #1]\n\t"
+                     "ldrh %w0, [%2, %w4, sxtw #1]\n\tldrb %w1, [%2, %3]"
+                     : "=&r"(r0), "+r"(r1) : "r"(base + 64), "r"(3ul), "r"(-4l) : "memory");
+    printf("register-offset stores: %lx %lx %lx %lx\n", r0, r1, mem[11], mem[6]);
 }
 
 static u64 excl[4] __attribute__((aligned(16)));
@@ -331,6 +339,9 @@ static void exclusives(void)
     __asm__ volatile("ldaxrh %w0, [%2]\n\tstxrh %w1, %w3, [%2]"
                      : "=&r"(v), "=&r"(s) : "r"(base + 6), "r"(0xfeedul) : "memory");
     printf("ldaxrh/stxrh: status %lu old %lx mem %lx\n", s, v, excl[0]);
+    __asm__ volatile("ldaxp %0, %1, [%3]\n\tstlxp %w2, %0, %1, [%3]"
+                     : "=&r"(lo), "=&r"(hi), "=&r"(s) : "r"(base + 16) : "memory");
+    printf("ldaxp/stlxp: status %lu %lx %lx\n", s, lo, hi);
     u64 total = 0;
     for (int i = 0; i < 100; i++) {
         __asm__ volatile("1: ldaxr %0, [%2]\n\tadd %0, %0, #3\n\tstlxr %w1, %0, [%2]\n\tcbnz %w1, 1b"

@@ -208,6 +208,20 @@ int main(void)
     print_par("AT S1E0R EL1-only", AT(s1e0r, TEST_VA + 0x4000));
     print_par("AT S1E0W EL0 page", AT(s1e0w, TEST_VA + 0x5000));
 
+    /* DC ZVA on Normal memory zeroes one DCZID_EL0-sized block */
+    u64 dczid = read_sysreg(dczid_el0);
+    for (u64 i = 0; i < 512; i += 8)
+        store(TEST_VA + 0x800 + i, ~0ul);
+    __asm__ volatile("dc zva, %0" : : "r"(TEST_VA + 0x900 + 8) : "memory");
+    u64 zeroed = 0, first = 0;
+    for (u64 i = 0; i < 512; i += 8)
+        if (load(TEST_VA + 0x800 + i) == 0) {
+            if (!zeroed)
+                first = i;
+            zeroed += 8;
+        }
+    printf("DCZID_EL0 %lx: DC ZVA zeroed %lu bytes from +%lx\n", dczid, zeroed, first);
+
     /* data aborts */
     int c;
     u64 v;
