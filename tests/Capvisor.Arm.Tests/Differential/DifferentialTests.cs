@@ -113,6 +113,66 @@ namespace Capvisor.Arm.Tests.Differential
             Assert.True(mismatches == 0, $"{mismatches} cases differ from QEMU:\n{report}");
         }
 
+        /// <summary>
+        /// Random words from the whole encoding space, one per case: Capvisor must find a word
+        /// UNDEFINED exactly when QEMU does. Only decoding is compared here (a random word may
+        /// access any address, which qemu-user and Capvisor's RAM map differently). Excluded:
+        /// the SIMD&amp;FP data-processing and AdvSIMD structure load/store spaces (not part of
+        /// this instruction set yet), SVC (a real system call under qemu-user), writes to
+        /// TPIDR_EL0 (the harness's base pointer) and the ID and timer registers, which Linux
+        /// emulates or enables for EL0 and qemu-user imitates.
+        /// </summary>
+        [Fact]
+        public void UndefinedEncodingsMatchQemu()
+        {
+            string? missing = QemuHarness.MissingTools();
+            if (missing != null)
+            {
+                _output.WriteLine(missing);
+                return;
+            }
+
+            int total = EnvInt("CAPVISOR_DIFF_WORDS", 12000);
+            var rng = new Random(EnvInt("CAPVISOR_DIFF_SEED", 20261122) + 1);
+            var harness = QemuHarness.Build();
+            var generator = new SequenceGenerator(99);
+            using var runner = new CapvisorRunner();
+            var cases = new List<SequenceGenerator.Case>();
+            while (cases.Count < total)
+            {
+                uint w = (uint)rng.NextInt64(0, 1L << 32);
+                bool excluded = ((w >> 25) & 7) == 7
+                    || (w & 0xBE00_0000) == 0x0C00_0000
+                    || (w & 0xFFE0_001F) == 0xD400_0001
+                    || (w & 0xFFFF_FFE0) == 0xD51B_D040
+                    || (w & 0xFFF8_F000) == 0xD538_0000
+                    || (w & 0xFFDF_F000) == 0xD51B_E000;
+                if (!excluded)
+                {
+                    cases.Add(generator.NextSingle(w));
+                }
+            }
+
+            var expected = harness.Run(cases);
+            var report = new StringBuilder();
+            int mismatches = 0, undefined = 0;
+            ulong start = SequenceGenerator.CodePage + SequenceGenerator.SeqOffset;
+            for (int i = 0; i < cases.Count; i++)
+            {
+                var got = runner.Run(cases[i]);
+                bool qemuUndefined = expected[i].Signal == 4 && expected[i].FaultPc == start;
+                bool capvisorUndefined = got.Signal == 4 && got.FaultPc == start;
+                undefined += qemuUndefined ? 1 : 0;
+                if (qemuUndefined != capvisorUndefined && ++mismatches <= 20)
+                {
+                    report.AppendLine($"{cases[i].Words[0]:X8}: qemu {(qemuUndefined ? "UNDEFINED" : "executes")}, capvisor {(capvisorUndefined ? "UNDEFINED" : "executes")} (EC {got.Ec:X})");
+                }
+            }
+
+            _output.WriteLine($"{total} random words, {undefined} UNDEFINED under QEMU, {mismatches} disagreements");
+            Assert.True(mismatches == 0, $"{mismatches} words decode differently from QEMU:\n{report}");
+        }
+
         private static readonly string[] Names = Enumerable.Range(0, 31).Select(i => $"x{i}")
             .Concat(new[] { "sp", "nzcv" })
             .Concat(Enumerable.Range(0, 16).Select(i => $"v{i / 2}.{(i % 2 == 0 ? "lo" : "hi")}"))

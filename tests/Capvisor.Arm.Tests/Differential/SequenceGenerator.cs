@@ -199,6 +199,14 @@ namespace Capvisor.Arm.Tests.Differential
             return c;
         }
 
+        /// <summary>A case made of one instruction word.</summary>
+        public Case NextSingle(uint word)
+        {
+            var c = Next(0, dataProcessingOnly: false);
+            SetWords(c, new List<uint> { word });
+            return c;
+        }
+
         private static void SetWords(Case c, List<uint> words)
         {
             int n = words.Count;
