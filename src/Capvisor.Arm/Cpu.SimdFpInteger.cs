@@ -9,6 +9,43 @@ namespace Capvisor.Arm
     {
         private void SetQc() => Fpsr |= FpCore.QC;
 
+        private ulong SatS(long v, int es)
+        {
+            int bits = 8 << es;
+            long max = bits == 64 ? long.MaxValue : (1L << (bits - 1)) - 1;
+            long min = -max - 1;
+            if (v > max)
+            {
+                SetQc();
+                v = max;
+            }
+            else if (v < min)
+            {
+                SetQc();
+                v = min;
+            }
+
+            return (ulong)v & EsMask(es);
+        }
+
+        private ulong SatU(long v, int es)
+        {
+            if (v < 0)
+            {
+                SetQc();
+                return 0;
+            }
+
+            ulong mask = EsMask(es);
+            if ((ulong)v > mask)
+            {
+                SetQc();
+                return mask;
+            }
+
+            return (ulong)v;
+        }
+
         private ulong SatS(Int128 v, int es)
         {
             int bits = 8 << es;
@@ -98,6 +135,39 @@ namespace Capvisor.Arm
 
         /// <summary>Element operation of the three-same group, keyed U:opcode.</summary>
         private ulong IntOp3(int k, ulong a, ulong b, ulong d, int es)
+        {
+            // Fast forms that need no wide intermediate.
+            switch (k)
+            {
+                case 0x10: case 0x17: return (a + b) & EsMask(es);
+                case 0x30: return (a - b) & EsMask(es);
+                case 0x31: return a == b ? EsMask(es) : 0;
+                case 0x11: return (a & b) != 0 ? EsMask(es) : 0;
+                case 0x26: return a > b ? EsMask(es) : 0;
+                case 0x27: return a >= b ? EsMask(es) : 0;
+                case 0x2C: case 0x34: return Math.Max(a, b);
+                case 0x2D: case 0x35: return Math.Min(a, b);
+                case 0x06: return SignExtend(a, es) > SignExtend(b, es) ? EsMask(es) : 0;
+                case 0x07: return SignExtend(a, es) >= SignExtend(b, es) ? EsMask(es) : 0;
+                case 0x0C: case 0x14: return (ulong)Math.Max(SignExtend(a, es), SignExtend(b, es)) & EsMask(es);
+                case 0x0D: case 0x15: return (ulong)Math.Min(SignExtend(a, es), SignExtend(b, es)) & EsMask(es);
+                case 0x13: return (a * b) & EsMask(es);
+                case 0x12: return (d + a * b) & EsMask(es);
+                case 0x32: return (d - a * b) & EsMask(es);
+            }
+
+            if (es < 3 && k is 0x01 or 0x21 or 0x05 or 0x25)
+            {
+                long x = (k & 0x20) != 0 ? (long)a : SignExtend(a, es);
+                long y = (k & 0x20) != 0 ? (long)b : SignExtend(b, es);
+                long r = (k & 4) != 0 ? x - y : x + y;
+                return (k & 0x20) != 0 ? SatU(r, es) : SatS(r, es);
+            }
+
+            return IntOp3Wide(k, a, b, d, es);
+        }
+
+        private ulong IntOp3Wide(int k, ulong a, ulong b, ulong d, int es)
         {
             ulong mask = EsMask(es);
             int bits = 8 << es;
@@ -189,6 +259,15 @@ namespace Capvisor.Arm
                 r.Lo = CmeqBytes(a.Lo, b.Lo);
                 r.Hi = CmeqBytes(a.Hi, b.Hi);
             }
+            else if (es == 0 && k is 0x26 or 0x27)
+            {
+                r.Lo = ByteCompareUnsigned(a.Lo, b.Lo, k == 0x27);
+                r.Hi = ByteCompareUnsigned(a.Hi, b.Hi, k == 0x27);
+            }
+            else if (k == 0x10 && es == 3)
+            {
+                r = new Vec128(a.Lo + b.Lo, a.Hi + b.Hi);
+            }
             else
             {
                 for (int i = 0; i < n; i++)
@@ -198,6 +277,21 @@ namespace Capvisor.Arm
             }
 
             SetVec(d.Rd, r, d.Bytes);
+        }
+
+        private static ulong ByteCompareUnsigned(ulong a, ulong b, bool orEqual)
+        {
+            ulong r = 0;
+            for (int i = 0; i < 64; i += 8)
+            {
+                ulong x = (a >> i) & 0xFF, y = (b >> i) & 0xFF;
+                if (orEqual ? x >= y : x > y)
+                {
+                    r |= 0xFFul << i;
+                }
+            }
+
+            return r;
         }
 
         private static ulong CmeqBytes(ulong a, ulong b)
@@ -526,6 +620,16 @@ namespace Capvisor.Arm
         private ulong ShiftImmElem(int k, ulong a, ulong dst, int es, int sh)
         {
             ulong mask = EsMask(es);
+            if (es < 3)
+            {
+                switch (k)
+                {
+                    case 0x00: return (ulong)(SignExtend(a, es) >> sh) & mask;
+                    case 0x20: return (a >> sh) & mask;
+                    case 0x0A: return (a << sh) & mask;
+                }
+            }
+
             int bits = 8 << es;
             Int128 sa = SignExtend(a, es);
             Int128 ua = a;
@@ -568,6 +672,19 @@ namespace Capvisor.Arm
         private ulong ShiftNarrowElem(int k, ulong x, int es, int sh)
         {
             int ws = es + 1;
+            if (ws < 3)
+            {
+                // Sources of at most 32 bits: 64-bit arithmetic cannot overflow.
+                long rcs = (k & 1) != 0 ? 1L << (sh - 1) : 0;
+                switch (k)
+                {
+                    case 0x10: case 0x11: return ((x + (ulong)rcs) >> sh) & EsMask(es);
+                    case 0x12: case 0x13: return SatS((SignExtend(x, ws) + rcs) >> sh, es);
+                    case 0x30: case 0x31: return SatU((SignExtend(x, ws) + rcs) >> sh, es);
+                    default: return SatU((long)((x + (ulong)rcs) >> sh), es);
+                }
+            }
+
             Int128 sx = SignExtend(x, ws);
             Int128 ux = x;
             bool round = (k & 1) != 0;
