@@ -1,6 +1,6 @@
 /* psci: PSCI over HVC #0 (run with 2 CPUs): VERSION, FEATURES, MIGRATE_INFO_TYPE,
  * AFFINITY_INFO, CPU_ON of the secondary CPU (which prints and returns into CPU_OFF), error
- * returns, and SYSTEM_OFF at the end. The CPUs never print at the same time: the primary
+ * returns, SGIs from one CPU to the other, and SYSTEM_OFF at the end. The CPUs never print at the same time: the primary
  * waits for the secondary's flag and for AFFINITY_INFO to report it OFF. */
 #include "rt.h"
 
@@ -31,6 +31,84 @@ static void wait_off(u64 cpu)
         polls++;
     printf("cpu%lu reported OFF: %s\n", cpu, st == 1 ? "yes" : "no");
     done_flag = 0;
+}
+
+/* ---- SGIs between the CPUs (GICv3, affinity routing) ---- */
+#define GICD 0x08000000ul
+#define GICR_BASE(cpu) (0x080a0000ul + 0x20000ul * (cpu))
+#define SGI_FRAME(cpu) (GICR_BASE(cpu) + 0x10000ul)
+
+static volatile u32 sgi_intid[2];
+static volatile int sgi_count[2];
+static volatile u64 ready_flag;
+
+static int irq_handler(exc_frame *f, int vec)
+{
+    if (vec != (VEC_CUR_SPX | VEC_IRQ))
+        return 0;
+    u64 cpu = read_sysreg(mpidr_el1) & 0xff;
+    u64 iar = read_sysreg(icc_iar1_el1);
+    sgi_intid[cpu & 1] = (u32)iar & 0xffffff;
+    sgi_count[cpu & 1]++;
+    write_sysreg(icc_eoir1_el1, iar);
+    isb();
+    return 1;
+}
+
+static void gic_cpu_init(u64 cpu, u32 sgi)
+{
+    mmio_write32(GICR_BASE(cpu) + 0x14, mmio_read32(GICR_BASE(cpu) + 0x14) & ~2u);
+    while (mmio_read32(GICR_BASE(cpu) + 0x14) & 4u)
+        ;
+    mmio_write32(SGI_FRAME(cpu) + 0x80, 0xffffffffu);      /* group 1 */
+    mmio_write32(SGI_FRAME(cpu) + 0x400, 0x80808080u);     /* priorities of INTIDs 0-3 */
+    mmio_write32(SGI_FRAME(cpu) + 0x100, 1u << sgi);       /* enable */
+    write_sysreg(icc_sre_el1, read_sysreg(icc_sre_el1) | 1);
+    isb();
+    write_sysreg(icc_pmr_el1, 0xf0);
+    write_sysreg(icc_igrpen1_el1, 1);
+    isb();
+}
+
+static void wait_and_take_irq(void)
+{
+    while (!(read_sysreg(isr_el1) & 0x80))
+        __asm__ volatile("wfi" : : : "memory");
+    __asm__ volatile("msr daifclr, #2\n\tisb\n\tmsr daifset, #2" : : : "memory");
+}
+
+static void sgi_secondary(u64 arg)
+{
+    gic_cpu_init(1, 2);
+    ready_flag = 1;
+    dsb(sy);
+    wait_and_take_irq();
+    printf("cpu1: IRQ count %d INTID %u\n", sgi_count[1], sgi_intid[1]);
+    /* SGI 3 back to CPU 0: target list bit 0, affinity 0.0.0 */
+    write_sysreg(icc_sgi1r_el1, (3ul << 24) | 1);
+    isb();
+    done_flag = 1;
+    dsb(sy);
+}
+
+static void sgi_test(void)
+{
+    rt_set_handler(irq_handler);
+    mmio_write32(GICD, (1u << 4) | (1u << 1));
+    while (mmio_read32(GICD) & (1u << 31))
+        ;
+    gic_cpu_init(0, 3);
+    long r = psci_cpu_on(1, sgi_secondary, 0, stack1 + 1024);
+    while (!ready_flag)
+        __asm__ volatile("yield" : : : "memory");
+    /* SGI 2 to CPU 1: target list bit 1 */
+    write_sysreg(icc_sgi1r_el1, (2ul << 24) | 2);
+    isb();
+    while (!done_flag)
+        __asm__ volatile("yield" : : : "memory");
+    wait_and_take_irq();
+    printf("cpu0: CPU_ON %ld, IRQ count %d INTID %u\n", r, sgi_count[0], sgi_intid[0]);
+    wait_off(1);
 }
 
 int main(void)
@@ -70,6 +148,7 @@ int main(void)
 
     printf("CPU_ON(0) %ld\n", psci_cpu_on(0, secondary, 0, stack1 + 1024));
     printf("CPU_ON(5) %ld\n", psci_cpu_on(5, secondary, 0, stack1 + 1024));
+    sgi_test();
     printf("psci: done, SYSTEM_OFF\n");
     return 0;
 }
