@@ -67,7 +67,7 @@ namespace Capvisor.Caps.Analysis
             {
                 if (spec.Objects[s].Kind != ObjectKind.Tcb)
                 {
-                    throw new CapdlException($"--from '{s}' is a {ObjectKinds.Keyword(spec.Objects[s].Kind)}; name a thread (a tcb object)");
+                    throw new CapdlException($"--from '{s}' is {ObjectKinds.WithArticle(spec.Objects[s].Kind)}; name a thread (a tcb object)");
                 }
             }
 

@@ -91,7 +91,7 @@ namespace Capvisor.Caps.CapDL
                     case ObjectKind.Irq or ObjectKind.ArmIrq:
                         return null; // issued from IRQ control below
                     default:
-                        throw Fail(o.Id, $"'{o.Id}' is a {ObjectKinds.Keyword(o.Kind)}, which the Capvisor kernel does not implement");
+                        throw Fail(o.Id, $"'{o.Id}' is {ObjectKinds.WithArticle(o.Kind)}, which the Capvisor kernel does not implement");
                 }
             }
 
@@ -479,7 +479,7 @@ namespace Capvisor.Caps.CapDL
                 int shift = _shift[table.Id];
                 if (frame.Kind != ObjectKind.Frame || frame.SizeBits != shift)
                 {
-                    throw Fail(table.Id, $"slot {slot} of {ObjectKinds.Keyword(table.Kind)} '{table.Id}' maps '{frame.Id}', but entries of a {ObjectKinds.Keyword(table.Kind)} map {1UL << shift}-byte frames");
+                    throw Fail(table.Id, $"slot {slot} of {ObjectKinds.Keyword(table.Kind)} '{table.Id}' maps '{frame.Id}', but entries of {ObjectKinds.WithArticle(table.Kind)} map {1UL << shift}-byte frames");
                 }
 
                 ulong ipa = _tableBase[table.Id] + (slot << shift);

@@ -79,7 +79,7 @@ namespace Capvisor.Caps.CapDL
             {
                 if (d.Kind != ObjectKind.Untyped)
                 {
-                    throw new CapdlException(b.Location, $"only untyped objects can contain objects, but '{b.Name}' is a {ObjectKinds.Keyword(d.Kind)}");
+                    throw new CapdlException(b.Location, $"only untyped objects can contain objects, but '{b.Name}' is {ObjectKinds.WithArticle(d.Kind)}");
                 }
 
                 if (ids.Count != 1)
@@ -113,7 +113,7 @@ namespace Capvisor.Caps.CapDL
                 SpecObject existing = _spec.Objects[id];
                 if (existing.Kind != ObjectKind.Untyped)
                 {
-                    throw new CapdlException(b.Location, $"'{id}' is already declared as a {ObjectKinds.Keyword(existing.Kind)} at {_declaredAt[b.Name]}");
+                    throw new CapdlException(b.Location, $"'{id}' is already declared as {ObjectKinds.WithArticle(existing.Kind)} at {_declaredAt[b.Name]}");
                 }
 
                 SpecObject fresh = MakeObject(id, d);
@@ -180,7 +180,7 @@ namespace Capvisor.Caps.CapDL
                 if (!allowed.Contains(p.Key))
                 {
                     string what = p.Key switch { "bits" => "a size in bits", "vmsize" => "a frame size", _ => $"parameter '{p.Key}'" };
-                    throw new CapdlException(p.Location, $"{what} does not apply to a {ObjectKinds.Keyword(d.Kind)} object" + (allowed.Length > 0 ? $" (it takes {string.Join(", ", allowed.Select(a => a == "vmsize" ? "a size like 4k" : a))})" : string.Empty));
+                    throw new CapdlException(p.Location, $"{what} does not apply to {ObjectKinds.WithArticle(d.Kind)} object" + (allowed.Length > 0 ? $" (it takes {string.Join(", ", allowed.Select(a => a == "vmsize" ? "a size like 4k" : a))})" : string.Empty));
                 }
 
                 if (!seen.Add(p.Key))
@@ -408,7 +408,7 @@ namespace Capvisor.Caps.CapDL
         {
             if (_spec.Objects[ut].Kind != ObjectKind.Untyped)
             {
-                throw new CapdlException(at, $"'{ut}' is a {ObjectKinds.Keyword(_spec.Objects[ut].Kind)}, not an untyped, so it cannot contain '{child}'");
+                throw new CapdlException(at, $"'{ut}' is {ObjectKinds.WithArticle(_spec.Objects[ut].Kind)}, not an untyped, so it cannot contain '{child}'");
             }
 
             if (ut == child)
@@ -459,7 +459,7 @@ namespace Capvisor.Caps.CapDL
                     SpecObject obj = _spec.Objects[container];
                     if (!ObjectKinds.HasSlots(obj.Kind))
                     {
-                        throw new CapdlException(decl.Container.Location, $"'{container}' is a {ObjectKinds.Keyword(obj.Kind)}, which holds no capabilities (cnode, tcb, irq and page-table objects do)");
+                        throw new CapdlException(decl.Container.Location, $"'{container}' is {ObjectKinds.WithArticle(obj.Kind)}, which holds no capabilities (cnode, tcb, irq and page-table objects do)");
                     }
 
                     ulong next = 0;
@@ -632,7 +632,7 @@ namespace Capvisor.Caps.CapDL
                 if (!allowed.Contains(p.Key))
                 {
                     string what = p.Key == "rights" ? "rights" : $"'{p.Key}'";
-                    throw new CapdlException(p.Location, $"{what} cannot be given on a capability to '{target}', a {ObjectKinds.Keyword(kind)}" + (allowed.Length > 0 ? $" (it takes {string.Join(", ", allowed)})" : " (it takes no parameters)"));
+                    throw new CapdlException(p.Location, $"{what} cannot be given on a capability to '{target}', {ObjectKinds.WithArticle(kind)}" + (allowed.Length > 0 ? $" (it takes {string.Join(", ", allowed)})" : " (it takes no parameters)"));
                 }
 
                 cap = p.Key switch
@@ -869,7 +869,7 @@ namespace Capvisor.Caps.CapDL
                     SpecObject o = _spec.Objects[ids[i]];
                     if (!ObjectKinds.IsIrq(o.Kind))
                     {
-                        throw new CapdlException(m.Location, $"'{ids[i]}' is a {ObjectKinds.Keyword(o.Kind)}; only irq objects can be mapped to interrupts");
+                        throw new CapdlException(m.Location, $"'{ids[i]}' is {ObjectKinds.WithArticle(o.Kind)}; only irq objects can be mapped to interrupts");
                     }
 
                     if (_spec.IrqMap.TryGetValue(irq + (ulong)i, out ObjectId prev))

@@ -19,6 +19,13 @@ namespace Capvisor.Caps.CapDL
         /// <summary>The CapDL keyword for <paramref name="kind"/>.</summary>
         public static string Keyword(ObjectKind kind) => Table.First(t => t.Kind == kind).Keyword;
 
+        /// <summary>The keyword with its indefinite article, for messages ("an ep", "a tcb").</summary>
+        public static string WithArticle(ObjectKind kind)
+        {
+            string k = Keyword(kind);
+            return ("aeiou".Contains(k[0]) ? "an " : "a ") + k;
+        }
+
         /// <summary>Looks up a CapDL keyword.</summary>
         public static bool TryParse(string keyword, out ObjectKind kind)
         {
