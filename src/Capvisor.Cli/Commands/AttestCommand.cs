@@ -68,9 +68,9 @@ namespace Capvisor.Cli.Commands
                 case "verify":
                     return Verify(token, parsed, json, stdout, stderr);
                 case "show":
-                    foreach (var option in parsed.Options.Keys)
+                    if (parsed.Options.Count > 0)
                     {
-                        throw new UsageException($"{option} is an option of verify, not show");
+                        throw new UsageException($"{parsed.Options.Keys.First()} is an option of verify, not show");
                     }
 
                     return Show(token, json, stdout, stderr);
