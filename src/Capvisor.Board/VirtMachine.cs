@@ -355,21 +355,30 @@ namespace Capvisor.Board
         /// <summary>CNTKCTL_EL1 event stream: an event when the selected counter bit flips (wakes WFE).</summary>
         private void SendEventStream(Cpu cpu, ulong counter)
         {
-            ulong k = cpu.CntkctlEl1;
-            if ((k & (1 << 2)) == 0 || !cpu.Waiting)
-            {
-                return;
-            }
-
-            int bit = (int)((k >> 4) & 0xF);
-            ulong mask = 1ul << bit;
-            bool trigger = (k & (1 << 3)) == 0
-                ? (_lastEventCounter & mask) == 0 && (counter & mask) != 0 || counter - _lastEventCounter > mask
-                : (_lastEventCounter & mask) != 0 && (counter & mask) == 0 || counter - _lastEventCounter > mask;
-            if (trigger)
+            if (cpu.Waiting && NextEventStreamTick(cpu, _lastEventCounter) <= counter)
             {
                 cpu.SendEvent();
             }
+        }
+
+        /// <summary>
+        /// The first counter value after <paramref name="after"/> at which <paramref name="cpu"/>'s
+        /// event stream fires (CNTKCTL_EL1.EVNTEN/EVNTDIR/EVNTI), or <see cref="ulong.MaxValue"/>.
+        /// </summary>
+        private static ulong NextEventStreamTick(Cpu cpu, ulong after)
+        {
+            ulong k = cpu.CntkctlEl1;
+            if ((k & (1 << 2)) == 0)
+            {
+                return ulong.MaxValue;
+            }
+
+            int bit = (int)((k >> 4) & 0xF);
+            ulong period = 2ul << bit;
+            // EVNTDIR = 0: the bit going 0 to 1 (at half a period); 1: going 1 to 0 (at a period boundary).
+            ulong phase = (k & (1 << 3)) == 0 ? period / 2 : 0;
+            ulong next = (after & ~(period - 1)) + phase;
+            return next > after ? next : next + period;
         }
 
         private void UpdateTimerLines(int cpu, ulong counter)
@@ -386,9 +395,15 @@ namespace Capvisor.Board
             ulong next = ulong.MaxValue;
             for (int i = 0; i < Cpus.Length; i++)
             {
-                if (Cpus[i].PoweredOn)
+                var cpu = Cpus[i];
+                if (cpu.PoweredOn)
                 {
                     next = Math.Min(next, Timers[i].NextDeadline(counter));
+                    if (cpu.Waiting)
+                    {
+                        // A CPU in WFE needs the event stream; WFI may wake spuriously, which is allowed.
+                        next = Math.Min(next, NextEventStreamTick(cpu, counter));
+                    }
                 }
             }
 
