@@ -98,6 +98,11 @@ namespace Capvisor.Caps.Analysis
 
         private static IReadOnlyList<ObjectId> ResolveName(CapdlSpec spec, string name, string option)
         {
+            if (name.EndsWith("[]", StringComparison.Ordinal))
+            {
+                name = name[..^2];
+            }
+
             int open = name.IndexOf('[');
             if (open > 0 && name.EndsWith(']') && int.TryParse(name[(open + 1)..^1], out int index))
             {

@@ -40,6 +40,8 @@ namespace Capvisor.Caps.Tests.Analysis
             Assert.Contains("helper_cnode", objects);
             Assert.Contains("realm_cnode", objects);
             Assert.StartsWith("realm_ram[", r.Witness[^1].Object);
+            Assert.True(AuthorityAnalysis.Check(Load("realm-cnode-path.cdl"), "realm_ram[]", "host_tcb").Reachable);
+            Assert.True(AuthorityAnalysis.Check(Load("realm-cnode-path.cdl"), "realm_ram[3]", "host_tcb").Reachable);
         }
 
         [Fact]
