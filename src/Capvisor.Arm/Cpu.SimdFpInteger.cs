@@ -270,13 +270,33 @@ namespace Capvisor.Arm
             }
             else
             {
-                for (int i = 0; i < n; i++)
+                r.Lo = IntOp3Word(k, a.Lo, b.Lo, dst.Lo, es);
+                if (d.Bytes == 16)
                 {
-                    r.Set(i, es, IntOp3(k, a.Get(i, es), b.Get(i, es), dst.Get(i, es), es));
+                    r.Hi = IntOp3Word(k, a.Hi, b.Hi, dst.Hi, es);
                 }
             }
 
             SetVec(d.Rd, r, d.Bytes);
+        }
+
+        /// <summary>Applies a three-same element operation to every element of one 64-bit word.</summary>
+        private ulong IntOp3Word(int k, ulong a, ulong b, ulong dst, int es)
+        {
+            if (es == 3)
+            {
+                return IntOp3(k, a, b, dst, 3);
+            }
+
+            int bits = 8 << es;
+            ulong mask = (1ul << bits) - 1;
+            ulong r = 0;
+            for (int sh = 0; sh < 64; sh += bits)
+            {
+                r |= IntOp3(k, (a >> sh) & mask, (b >> sh) & mask, (dst >> sh) & mask, es) << sh;
+            }
+
+            return r;
         }
 
         private static ulong ByteCompareUnsigned(ulong a, ulong b, bool orEqual)
@@ -413,15 +433,39 @@ namespace Capvisor.Arm
                 }
 
                 default:
-                    for (int i = 0; i < n; i++)
+                    r.Lo = IntOp2Word(k, a.Lo, dst.Lo, es);
+                    if (d.Bytes == 16)
                     {
-                        r.Set(i, es, IntOp2(k, a.Get(i, es), dst.Get(i, es), es));
+                        r.Hi = IntOp2Word(k, a.Hi, dst.Hi, es);
                     }
 
                     break;
             }
 
             SetVec(d.Rd, r, d.Bytes);
+        }
+
+        private ulong IntOp2Word(int k, ulong a, ulong dst, int es)
+        {
+            if (es == 3)
+            {
+                return IntOp2(k, a, dst, 3);
+            }
+
+            if (k == 0x09 && es == 0)
+            {
+                return CmeqBytes(a, 0);
+            }
+
+            int bits = 8 << es;
+            ulong mask = (1ul << bits) - 1;
+            ulong r = 0;
+            for (int sh = 0; sh < 64; sh += bits)
+            {
+                r |= IntOp2(k, (a >> sh) & mask, (dst >> sh) & mask, es) << sh;
+            }
+
+            return r;
         }
 
         private static ulong ReverseByte(byte b)

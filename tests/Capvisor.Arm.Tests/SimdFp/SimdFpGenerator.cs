@@ -33,6 +33,7 @@ namespace Capvisor.Arm.Tests.SimdFp
             ("fp-imm", 0xFF201FE0, 0x1E201000),
             ("fp-int", 0x7F20FC00, 0x1E200000),
             ("fp-fixed", 0x7F200000, 0x1E000000),
+            ("any", 0x0E000000, 0x0E000000),
         };
 
         private readonly Random _r;
@@ -40,7 +41,11 @@ namespace Capvisor.Arm.Tests.SimdFp
         public SimdFpGenerator(int seed) => _r = new Random(seed);
 
         /// <summary>Encodings QEMU's cortex-a57 implements that this engine deliberately does not (crypto).</summary>
-        public static bool Excluded(uint insn) => (insn & 0xBFE0FC00) == 0x0EE0E000; // PMULL 1Q
+        public static bool Excluded(uint insn) =>
+            (insn & 0xBFE0FC00) == 0x0EE0E000 // PMULL{2} .1Q
+            || (insn & 0xFF3E0C00) == 0x4E280800 // AESE/AESD/AESMC/AESIMC
+            || (insn & 0xFF208C00) == 0x5E000000 // SHA1C..SHA256SU1 (three-register SHA)
+            || (insn & 0xFF3E0C00) == 0x5E280800; // SHA1H/SHA1SU1/SHA256SU0 (two-register SHA)
 
         public uint Instruction(out int template)
         {
