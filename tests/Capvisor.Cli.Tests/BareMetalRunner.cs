@@ -120,7 +120,14 @@ namespace Capvisor.Cli.Tests
                 "--deterministic",
                 "--timeout", guestTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
-            return Run("dotnet", args, TimeSpan.FromSeconds(guestTimeoutSeconds + 60));
+            return Run(DotnetHost(), args, TimeSpan.FromSeconds(guestTimeoutSeconds + 60));
+        }
+
+        /// <summary>The dotnet host running these tests (the test host is started by it), else "dotnet" from PATH.</summary>
+        private static string DotnetHost()
+        {
+            var self = Environment.ProcessPath;
+            return self != null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
         }
 
         /// <summary>Runs a process with stdin closed; kills it (and its children) after <paramref name="timeout"/>.</summary>
