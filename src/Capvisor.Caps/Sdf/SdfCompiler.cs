@@ -84,8 +84,6 @@ namespace Capvisor.Caps.Sdf
 
             public Vm? Vm { get; set; }
 
-            public bool HasEndpoint { get; set; }
-
             public HashSet<int> Ids { get; } = [];
         }
 

@@ -133,6 +133,24 @@ namespace Capvisor.Caps.Tests.Analysis
         }
 
         [Fact]
+        public void IceCapShapedSystemKeepsTheRealmFromTheHost()
+        {
+            CapdlSpec s = Load("icecap-style.cdl");
+            Assert.False(AuthorityAnalysis.Check(s, "realm_ram", "host_tcb").Reachable);
+            Assert.False(AuthorityAnalysis.Check(s, "realm_cnode", "host_tcb").Reachable);
+            Assert.True(AuthorityAnalysis.Check(s, "extern_ring_data", "host_tcb").Reachable);
+            Assert.True(AuthorityAnalysis.Check(s, "realm_ram", "rs_tcb").Reachable);
+
+            // If the resource server received with Grant, its reply could hand the host the realm's untyped.
+            CapdlSpec leaky = CapdlParser.Parse(File.ReadAllText(Fixtures.Path("analysis", "icecap-style.cdl")).Replace("1: rs_ep (R)", "1: rs_ep (RG)"), "leaky.cdl");
+            AuthorityResult r = AuthorityAnalysis.Check(leaky, "realm_ram", "host_tcb");
+            Assert.True(r.Reachable);
+            string text = string.Join("\n", r.Witness);
+            Assert.Contains("rs_ep", text);
+            Assert.Contains("rs_pool", text);
+        }
+
+        [Fact]
         public void UnknownNamesAreReported()
         {
             var e = Assert.Throws<CapdlException>(() => AuthorityAnalysis.Check(Load("realm-data-channel.cdl"), "nothing", "host_tcb"));
