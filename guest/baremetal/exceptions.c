@@ -212,10 +212,61 @@ static int el0_handler(exc_frame *f, int vec)
     return 1;
 }
 
+/* EL1 registers Linux writes whose writable bits do not depend on optional features:
+ * write all-ones and a pattern, read back. PSTATE fields through their special registers. */
+/* QEMU 7.2 keeps bits that the architecture makes RES0 in two of these - CONTEXTIDR_EL1
+ * bits [63:32] and VBAR_EL1 bits [10:5] - so those bits are masked out of what is printed. */
+#define ROUNDTRIP(reg) ROUNDTRIP_MASK(reg, ~0ul)
+#define ROUNDTRIP_MASK(reg, mask)                                                             \
+    do {                                                                                      \
+        u64 old = read_sysreg(reg);                                                           \
+        write_sysreg(reg, ~0ul);                                                              \
+        isb();                                                                                \
+        u64 ones = read_sysreg(reg);                                                          \
+        write_sysreg(reg, 0x0123456789abcdeful);                                              \
+        isb();                                                                                \
+        u64 pat = read_sysreg(reg);                                                           \
+        write_sysreg(reg, old);                                                               \
+        isb();                                                                                \
+        printf("%-15s ~0 -> %016lx  pattern -> %016lx\n", #reg, ones & (mask), pat & (mask)); \
+    } while (0)
+
+static void sysregs(void)
+{
+    ROUNDTRIP(tpidr_el0);
+    ROUNDTRIP(tpidr_el1);
+    ROUNDTRIP(tpidrro_el0);
+    ROUNDTRIP_MASK(contextidr_el1, 0xfffffffful);
+    ROUNDTRIP(sp_el0);
+    ROUNDTRIP(mair_el1);
+    ROUNDTRIP(far_el1);
+    ROUNDTRIP(elr_el1);
+    u64 vbar = read_sysreg(vbar_el1);
+    write_sysreg(vbar_el1, 0x0123456789abcdeful);
+    isb();
+    u64 v = read_sysreg(vbar_el1);
+    write_sysreg(vbar_el1, vbar);
+    isb();
+    printf("%-15s pattern -> %016lx\n", "vbar_el1", v & ~0x7fful);
+
+    u64 d0, d1, d2, n0, n1, sp0, sp1;
+    __asm__ volatile("msr daifclr, #0xf\n\tmrs %0, daif\n\tmsr daifset, #0x5\n\tmrs %1, daif\n\t"
+                     "msr daif, %3\n\tmrs %2, daif\n\tmsr daifset, #0xf"
+                     : "=&r"(d0), "=&r"(d1), "=&r"(d2) : "r"(0x280ul) : "memory");
+    printf("DAIF: clr all %lx, set D+I %lx, msr 0x280 %lx\n", d0, d1, d2);
+    __asm__ volatile("msr nzcv, %2\n\tmrs %0, nzcv\n\tcmp %3, #1\n\tmrs %1, nzcv"
+                     : "=&r"(n0), "=&r"(n1) : "r"(~0ul), "r"(0ul) : "cc");
+    printf("NZCV: msr ~0 %lx, after cmp 0,1 %lx\n", n0, n1);
+    __asm__ volatile("msr spsel, #0\n\tmrs %0, spsel\n\tmsr spsel, #1\n\tmrs %1, spsel"
+                     : "=&r"(sp0), "=&r"(sp1) : : "memory");
+    printf("SPSel: %lu then %lu, CurrentEL %lx\n", sp0, sp1, read_sysreg(CurrentEL));
+}
+
 int main(void)
 {
     printf("exceptions: start\n");
     rt_set_handler(handler);
+    sysregs();
     el1_tests();
     printf("EL1 exceptions taken: %d\n", ex.count);
 
