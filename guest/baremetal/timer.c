@@ -129,6 +129,7 @@ int main(void)
            read_sysreg(icc_rpr_el1), read_sysreg(icc_hppir1_el1) & 0xffffff);
 
     u64 frq = read_sysreg(cntfrq_el0);
+    int before;
     printf("CNTFRQ_EL0 %lu\n", frq);
     u64 t0 = read_sysreg(cntpct_el0);
     u64 t1 = read_sysreg(cntpct_el0);
@@ -166,9 +167,38 @@ int main(void)
     isb();
     take_irq("sgi");
 
+    /* priority: PMR masks an interrupt whose priority is not higher (lower value) than it;
+     * with two pending, the higher-priority one is acknowledged first */
+    mmio_write32(GICR_SGI + GICR_IPRIORITYR + 0, 0x80804080u); /* INTID 1 -> 0x40 */
+    write_sysreg(icc_pmr_el1, 0x80);
+    isb();
+    write_sysreg(cntp_cval_el0, 0);
+    write_sysreg(cntp_ctl_el0, 1);
+    isb();
+    while (!((mmio_read32(GICR_SGI + GICR_ISPENDR0) >> INTID_CNTP) & 1))
+        ;
+    printf("PMR 0x80, CNTP (prio 0x80) pending: ISR_EL1.I %lu HPPIR1 %lu\n",
+           (read_sysreg(isr_el1) >> 7) & 1, read_sysreg(icc_hppir1_el1) & 0xffffff);
+    write_sysreg(icc_sgi1r_el1, ((u64)INTID_SGI << 24) | 1);
+    isb();
+    while (!((mmio_read32(GICR_SGI + GICR_ISPENDR0) >> INTID_SGI) & 1))
+        ;
+    printf("SGI 1 (prio 0x40) pending too: ISR_EL1.I %lu HPPIR1 %lu\n",
+           (read_sysreg(isr_el1) >> 7) & 1, read_sysreg(icc_hppir1_el1) & 0xffffff);
+    before = irq.count;
+    __asm__ volatile("msr daifclr, #2\n\tisb\n\tmsr daifset, #2" : : : "memory");
+    u32 first = irq.intid;
+    printf("taken with PMR 0x80: irqs %d intid %u\n", irq.count - before, first);
+    write_sysreg(icc_pmr_el1, 0xf0);
+    isb();
+    before = irq.count;
+    __asm__ volatile("msr daifclr, #2\n\tisb\n\tmsr daifset, #2" : : : "memory");
+    printf("taken with PMR 0xf0: irqs %d intid %u\n", irq.count - before, irq.intid);
+    mmio_write32(GICR_SGI + GICR_IPRIORITYR + 0, 0x80808080u);
+
     /* an interrupt taken from EL0 (EL0t with IRQs unmasked): vector "IRQ, lower EL" */
     static u64 el0_stack[256] __attribute__((aligned(16)));
-    int before = irq.count;
+    before = irq.count;
     write_sysreg(cntv_cval_el0, read_sysreg(cntvct_el0) + frq / 5000);
     write_sysreg(cntv_ctl_el0, 1);
     isb();
