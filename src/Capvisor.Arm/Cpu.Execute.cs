@@ -375,6 +375,9 @@ namespace Capvisor.Arm
                 case Op.Stxp: ExecuteStoreExclusivePair(ref d); return;
                 case Op.Ldar: ExecuteLoadAcquire(ref d); return;
                 case Op.Stlr: ExecuteStoreRelease(ref d); return;
+                case Op.SimdFp:
+                    ExecuteSimdFp(d.Raw);
+                    return;
                 case Op.FpLdImm:
                 case Op.FpStImm:
                 case Op.FpLdReg:

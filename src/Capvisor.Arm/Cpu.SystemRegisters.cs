@@ -156,7 +156,8 @@ namespace Capvisor.Arm
             switch (encoding)
             {
                 case SysReg.NZCV: Nzcv = (uint)value & 0xF000_0000u; return;
-                case SysReg.FPCR: CheckFpEnabled(); Fpcr = (uint)value & 0x07FF_9F00u; return;
+                // No FP exception trapping (IDE, IXE..IOE RAZ/WI) and no FP16 (FZ16 RES0), as on Cortex-A57.
+                case SysReg.FPCR: CheckFpEnabled(); Fpcr = (uint)value & 0x07F7_0000u; return;
                 case SysReg.FPSR: CheckFpEnabled(); Fpsr = (uint)value & 0xF800_009Fu; return;
                 case SysReg.TPIDR_EL0: TpidrEl0 = value; return;
                 case SysReg.DAIF:

@@ -66,8 +66,13 @@ namespace Capvisor.Arm
                 case 0b1101:
                     DecodeDataProcessingRegister(raw, ref d);
                     break;
+                case 0b0111:
+                case 0b1111:
+                    // SIMD&FP data processing: decoded and executed by Cpu.ExecuteSimdFp.
+                    d.Op = Op.SimdFp;
+                    break;
                 default:
-                    // SIMD&FP data processing, SVE, SME and unallocated space.
+                    // SVE, SME and unallocated space.
                     break;
             }
 

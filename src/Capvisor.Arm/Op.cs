@@ -91,6 +91,9 @@ namespace Capvisor.Arm
         Ldp, Stp,
         Ldxr, Stxr, Ldxp, Stxp, Ldar, Stlr,
 
+        /// <summary>The SIMD&amp;FP data-processing space (op0 = x111): handed to <see cref="Cpu.ExecuteSimdFp"/>.</summary>
+        SimdFp,
+
         // SIMD&FP register loads and stores: Rd = Vt, Rm = Vt2, Size = bytes (1..16)
         FpLdImm, FpStImm, FpLdReg, FpStReg, FpLdLit, FpLdp, FpStp,
     }

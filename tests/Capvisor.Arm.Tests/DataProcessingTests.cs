@@ -171,7 +171,7 @@ namespace Capvisor.Arm.Tests
         [InlineData(0x32800000u)] // move wide with opc = 01
         [InlineData(0x52C00000u)] // movz w with hw = 2
         [InlineData(0x00000000u)] // udf #0
-        [InlineData(0x1E200000u)] // FP data processing: not implemented yet
+        [InlineData(0x04000000u)] // SVE space: not implemented
         public void ReservedEncodingsAreUndefined(uint word)
         {
             _m.Run(word);
