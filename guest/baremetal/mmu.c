@@ -270,6 +270,43 @@ int main(void)
     __asm__ volatile("dsb ishst\n\ttlbi vaae1, %0\n\tdsb ish\n\tisb" : : "r"((TEST_VA + 0x4000) >> 12) : "memory");
     c = ex.count; v = load(TEST_VA + 0x4000); report("after unmap + TLBI", c);
 
+    /* ASIDs: two TTBR0 tables map TEST_VA non-globally (nG) to different pages; switching
+     * TTBR0.ASID needs no TLBI, and TLBI ASIDE1 affects only its ASID */
+    static u64 l1_b[512] __attribute__((aligned(4096)));
+    static u64 l2_b[512] __attribute__((aligned(4096)));
+    static u64 l3_b[512] __attribute__((aligned(4096)));
+    for (int i = 0; i < 512; i++) {
+        l1_b[i] = l1_lo[i];
+        l2_b[i] = l2_ram[i];
+        l3_b[i] = l3_test[i];
+    }
+    l1_b[1] = (u64)l2_b | DESC_VALID | DESC_TABLE;
+    l2_b[2] = (u64)l3_b | DESC_VALID | DESC_TABLE;
+    l3_test[0] |= 1ul << 11;                                            /* nG */
+    l3_b[0] = (TEST_PA + 0x6000) | DESC_PAGE | NORMAL_RW | (1ul << 11); /* nG */
+    __asm__ volatile("dsb ishst\n\ttlbi vmalle1\n\tdsb ish\n\tisb" : : : "memory");
+    u64 asid_a, asid_b, asid_a2, asid_a3, asid_b2;
+    write_sysreg(ttbr0_el1, (u64)l1_lo | (1ul << 48));
+    isb();
+    asid_a = load(TEST_VA);
+    write_sysreg(ttbr0_el1, (u64)l1_b | (2ul << 48));
+    isb();
+    asid_b = load(TEST_VA);
+    write_sysreg(ttbr0_el1, (u64)l1_lo | (1ul << 48));
+    isb();
+    asid_a2 = load(TEST_VA);
+    l3_test[0] = (TEST_PA + 0x4000) | DESC_PAGE | NORMAL_RW | (1ul << 11);
+    __asm__ volatile("dsb ishst\n\ttlbi aside1, %0\n\tdsb ish\n\tisb" : : "r"(1ul << 48) : "memory");
+    asid_a3 = load(TEST_VA);
+    write_sysreg(ttbr0_el1, (u64)l1_b | (2ul << 48));
+    isb();
+    asid_b2 = load(TEST_VA);
+    printf("ASID 1 %lx, ASID 2 %lx, ASID 1 again %lx, ASID 1 after remap + TLBI ASIDE1 %lx, ASID 2 %lx\n",
+           asid_a, asid_b, asid_a2, asid_a3, asid_b2);
+    write_sysreg(ttbr0_el1, (u64)l1_lo);
+    isb();
+    __asm__ volatile("tlbi vmalle1\n\tdsb ish\n\tisb" : : : "memory");
+
     printf("faults: %d\n", ex.count);
     printf("mmu: done\n");
     return 0;
