@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Capvisor.Firmware.Rmm
 {
     /// <summary>
@@ -9,6 +11,9 @@ namespace Capvisor.Firmware.Rmm
     {
         private readonly byte[] _rpv = new byte[RealmParams.RpvSize];
         private readonly byte[] _measurements = new byte[RealmMeasurement.SlotCount * RealmMeasurement.SlotSize];
+
+        // RECs of one realm extend REMs from different CPUs.
+        private readonly object _measurementSync = new();
 
         internal RealmDescriptor(ulong address, RealmParams p, MeasurementAlgorithm algorithm)
         {
@@ -84,15 +89,54 @@ namespace Capvisor.Firmware.Rmm
             return _measurements.AsSpan(index * RealmMeasurement.SlotSize, RealmMeasurement.SlotSize);
         }
 
-        /// <summary>RSI_MEASUREMENT_EXTEND on REM <paramref name="index"/> (1–4).</summary>
-        internal void Extend(int index, ReadOnlySpan<byte> value)
+        /// <summary>
+        /// RSI_MEASUREMENT_EXTEND with the realm's registers: X1 <paramref name="index"/> (1–4),
+        /// X2 <paramref name="size"/> (≤ 64), X3–X10 <paramref name="words"/> holding the value as
+        /// little-endian bytes. Returns false, changing nothing, where RSI returns ERROR_INPUT
+        /// (TF-RMM <c>runtime/rsi/realm_attest.c</c> <c>handle_rsi_measurement_extend</c>).
+        /// </summary>
+        internal bool TryExtend(ulong index, ulong size, ReadOnlySpan<ulong> words)
         {
-            if (index < 1 || index >= RealmMeasurement.SlotCount)
+            if (index == 0 || index >= RealmMeasurement.SlotCount || size > RealmMeasurement.SlotSize || words.Length < 8)
             {
-                throw new ArgumentOutOfRangeException(nameof(index), "Only REMs 1-4 can be extended.");
+                return false;
             }
 
-            RealmMeasurement.Extend(Algorithm, MeasurementSlot(index), value);
+            Span<byte> value = stackalloc byte[RealmMeasurement.SlotSize];
+            for (int i = 0; i < 8; i++)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(value[(i * 8)..], words[i]);
+            }
+
+            lock (_measurementSync)
+            {
+                RealmMeasurement.Extend(Algorithm, MeasurementSlot((int)index), value[..(int)size]);
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// RSI_MEASUREMENT_READ: measurement <paramref name="index"/> (0–4) as eight little-endian
+        /// words for X1–X8 (unused words zero). Returns false for an index RSI rejects.
+        /// </summary>
+        internal bool TryRead(ulong index, Span<ulong> words)
+        {
+            if (index >= RealmMeasurement.SlotCount || words.Length < 8)
+            {
+                return false;
+            }
+
+            lock (_measurementSync)
+            {
+                ReadOnlySpan<byte> slot = MeasurementSlot((int)index);
+                for (int i = 0; i < 8; i++)
+                {
+                    words[i] = BinaryPrimitives.ReadUInt64LittleEndian(slot[(i * 8)..]);
+                }
+            }
+
+            return true;
         }
 
         internal void Scrub()

@@ -111,6 +111,32 @@ namespace Capvisor.Firmware.Tests.Rmm
         }
 
         [Fact]
+        public void RsiExtendAndReadFollowTheRegisterConvention()
+        {
+            var h = new RmmHarness();
+            ulong rd = h.CreateRealm(RmmHarness.DefaultParams(algorithm: MeasurementAlgorithm.Sha512));
+            RealmDescriptor realm = h.Rmm.FindRealm(rd)!;
+            ulong[] words = [0x0706050403020100, 0x0F0E0D0C0B0A0908, 0, 0, 0, 0, 0, 0xFFFF_FFFF_FFFF_FFFF];
+            Assert.False(realm.TryExtend(0, 8, words));   // the RIM cannot be extended
+            Assert.False(realm.TryExtend(5, 8, words));
+            Assert.False(realm.TryExtend(1, 65, words));
+            Assert.True(realm.GetMeasurement(1).IndexOfAnyExcept((byte)0) < 0);
+
+            Assert.True(realm.TryExtend(2, 10, words));
+            byte[] expected = SHA512.HashData(new byte[64].Concat(Enumerable.Range(0, 10).Select(i => (byte)i)).ToArray());
+            Assert.Equal(expected, realm.GetMeasurement(2).ToArray());
+            Assert.True(realm.TryExtend(4, 64, words));
+
+            ulong[] read = new ulong[8];
+            Assert.False(realm.TryRead(5, read));
+            Assert.True(realm.TryRead(2, read));
+            Assert.Equal(BitConverter.ToUInt64(expected, 0), read[0]);
+            Assert.Equal(BitConverter.ToUInt64(expected, 56), read[7]);
+            Assert.True(realm.TryRead(0, read));
+            Assert.Equal(BitConverter.ToUInt64(realm.GetMeasurement(0)[..8]), read[0]);
+        }
+
+        [Fact]
         public void ExtendRejectsMoreThanOneSlot()
         {
             Assert.Throws<ArgumentOutOfRangeException>(() => RealmMeasurement.Extend(MeasurementAlgorithm.Sha256, new byte[64], new byte[65]));
