@@ -60,6 +60,8 @@ namespace Capvisor.Board
             Memory.MapDevice("gic-redistributors", VirtMemoryMap.GicRedistributors, GicV3.RedistributorStride * (ulong)n, Gic.Redistributors);
             Memory.MapDevice("pl011", VirtMemoryMap.Uart, VirtMemoryMap.PrimeCellSize, Uart);
             Memory.MapDevice("pl031", VirtMemoryMap.Rtc, VirtMemoryMap.PrimeCellSize, Rtc);
+            Gpio = new Pl061(new SpiLine(Gic, VirtMemoryMap.GpioSpi));
+            Memory.MapDevice("pl061", VirtMemoryMap.Gpio, VirtMemoryMap.PrimeCellSize, Gpio);
 
             Cpus = new Cpu[n];
             Timers = new GenericTimer[n];
@@ -113,6 +115,9 @@ namespace Capvisor.Board
 
         /// <summary>The RTC.</summary>
         public Pl031 Rtc { get; }
+
+        /// <summary>The GPIO controller; pin 3 is the power button.</summary>
+        public Pl061 Gpio { get; }
 
         /// <summary>Machine time and the system counter.</summary>
         public MachineClock Clock { get; }

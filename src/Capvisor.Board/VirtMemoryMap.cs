@@ -18,6 +18,9 @@ namespace Capvisor.Board
         /// <summary>PL031 RTC.</summary>
         public const ulong Rtc = 0x0901_0000;
 
+        /// <summary>PL061 GPIO (pin 3: power button).</summary>
+        public const ulong Gpio = 0x0903_0000;
+
         /// <summary>Size of a PrimeCell device frame.</summary>
         public const ulong PrimeCellSize = 0x1000;
 
@@ -29,6 +32,12 @@ namespace Capvisor.Board
 
         /// <summary>RTC interrupt: SPI 2 (INTID 34).</summary>
         public const int RtcSpi = 2;
+
+        /// <summary>GPIO interrupt: SPI 7 (INTID 39).</summary>
+        public const int GpioSpi = 7;
+
+        /// <summary>The GPIO pin of the power button (gpio-keys, KEY_POWER).</summary>
+        public const int PowerButtonPin = 3;
 
         /// <summary>Most CPUs the redistributor region holds.</summary>
         public const int MaxCpus = 123;

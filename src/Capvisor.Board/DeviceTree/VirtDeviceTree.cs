@@ -3,9 +3,10 @@ namespace Capvisor.Board.DeviceTree
     /// <summary>
     /// Builds the device tree QEMU 7.2 generates for <c>-M virt,gic-version=3 -cpu cortex-a57</c>,
     /// restricted to the devices Capvisor models: memory, GICv3 (no ITS), PL011 with its
-    /// apb-pclk clock, PL031, the architected timer, PSCI, CPUs and /chosen. Absent on purpose:
-    /// flash, fw-cfg, PCIe, PL061/gpio-keys, platform bus, virtio-mmio, PMU and kaslr-seed.
-    /// Phandles follow QEMU's allocation (clock 0x8000, CPUs from 0x8001 down, GIC after them).
+    /// apb-pclk clock, PL031, PL061 with the gpio-keys power button, the architected timer, PSCI,
+    /// CPUs and /chosen. Absent on purpose: flash, fw-cfg, PCIe, platform bus, virtio-mmio, ITS,
+    /// PMU and kaslr-seed. Phandles follow QEMU's allocation (clock 0x8000, CPUs from 0x8001
+    /// down, GIC after them, then the ITS's number left unused, then the GPIO controller).
     /// </summary>
     public static class VirtDeviceTree
     {
@@ -14,6 +15,7 @@ namespace Capvisor.Board.DeviceTree
         {
             const uint clockPhandle = 0x8000;
             uint gicPhandle = clockPhandle + (uint)o.CpuCount + 1;
+            uint gpioPhandle = gicPhandle + 2;
             var root = new FdtNode("");
             root.SetCells("interrupt-parent", gicPhandle);
             root.SetString("model", "linux,dummy-virt");
@@ -32,6 +34,23 @@ namespace Capvisor.Board.DeviceTree
             root.AddChild($"memory@{o.RamBase:x}")
                 .SetU64s("reg", o.RamBase, o.RamSize)
                 .SetString("device_type", "memory");
+
+            root.AddChild("gpio-keys")
+                .SetString("compatible", "gpio-keys")
+                .AddChild("poweroff")
+                .SetCells("gpios", gpioPhandle, VirtMemoryMap.PowerButtonPin, 0)
+                .SetCells("linux,code", 116) // KEY_POWER
+                .SetString("label", "GPIO Key Poweroff");
+
+            root.AddChild($"pl061@{VirtMemoryMap.Gpio:x}")
+                .SetCells("phandle", gpioPhandle)
+                .SetStrings("clock-names", "apb_pclk")
+                .SetCells("clocks", clockPhandle)
+                .SetCells("interrupts", 0, VirtMemoryMap.GpioSpi, 4)
+                .SetEmpty("gpio-controller")
+                .SetCells("#gpio-cells", 2)
+                .SetStrings("compatible", "arm,pl061", "arm,primecell")
+                .SetU64s("reg", VirtMemoryMap.Gpio, VirtMemoryMap.PrimeCellSize);
 
             root.AddChild($"pl031@{VirtMemoryMap.Rtc:x}")
                 .SetStrings("clock-names", "apb_pclk")

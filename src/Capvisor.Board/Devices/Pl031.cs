@@ -10,7 +10,7 @@ namespace Capvisor.Board.Devices
     public sealed class Pl031 : IMmioDevice
     {
         private const int Dr = 0x00, Mr = 0x04, Lr = 0x08, Cr = 0x0C, Imsc = 0x10, Ris = 0x14, Mis = 0x18, Icr = 0x1C;
-        private static readonly byte[] Id = [0x31, 0x10, 0x04, 0x00, 0x0D, 0xF0, 0x05, 0xB1];
+        private static readonly byte[] Id = [0x31, 0x10, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1];
 
         private readonly Func<ulong> _nowNs;
         private readonly IInterruptLine? _irq;

@@ -15,8 +15,8 @@ namespace Capvisor.Board.Interrupts
     /// </remarks>
     public sealed partial class GicV3
     {
-        /// <summary>Number of SPIs (INTIDs 32..287), as QEMU's virt board.</summary>
-        public const int SpiCount = 256;
+        /// <summary>Number of SPIs (INTIDs 32..255): QEMU 7.2's virt board has 256 INTIDs in all (GICD_TYPER.ITLinesNumber = 7).</summary>
+        public const int SpiCount = 224;
 
         /// <summary>Size of the distributor frame.</summary>
         public const ulong DistributorSize = 0x1_0000;
