@@ -49,12 +49,13 @@ namespace Capvisor.Firmware.Rmm
         public IStage2Invalidator? TlbInvalidator { get; set; }
 
         /// <summary>
-        /// Executes one RMI command: <paramref name="functionId"/> from X0 (SVE hint bit ignored),
-        /// arguments X1–X6. An unknown function ID returns <see cref="RmiResult.SmcUnknown"/> in X0.
+        /// Executes one RMI command: <paramref name="functionId"/> from W0 (SMCCC: the upper half of
+        /// X0 and the SVE hint bit are ignored), arguments X1–X6. An unknown function ID returns
+        /// <see cref="RmiResult.SmcUnknown"/> in X0.
         /// </summary>
         public RmiResult Handle(ulong functionId, ulong x1 = 0, ulong x2 = 0, ulong x3 = 0, ulong x4 = 0, ulong x5 = 0, ulong x6 = 0)
         {
-            ulong fid = functionId & ~(ulong)RmiFunctionId.SveHint;
+            uint fid = (uint)functionId & ~RmiFunctionId.SveHint;
             if (fid == RmiFunctionId.RecEnter)
             {
                 return RecEnter(x1, x2);

@@ -36,10 +36,10 @@ namespace Capvisor.Firmware.Rmm
         /// <summary>The RMI ABI version the RMM implements: 1.0 as (major &lt;&lt; 16) | minor.</summary>
         public const ulong AbiVersion = 0x10000;
 
-        /// <summary>Whether <paramref name="functionId"/> (SVE hint ignored) lies in the RMI range 0xC4000150–0xC400018F.</summary>
+        /// <summary>Whether <paramref name="functionId"/> (W0, SVE hint ignored) lies in the RMI range 0xC4000150–0xC400018F.</summary>
         public static bool IsRmi(ulong functionId)
         {
-            ulong fid = functionId & ~(ulong)SveHint;
+            uint fid = (uint)functionId & ~SveHint;
             return fid >= 0xC4000150 && fid <= 0xC400018F;
         }
     }

@@ -145,12 +145,4 @@ namespace Capvisor.Firmware.Tests.Rmm
             }
         }
     }
-
-    public sealed class GranuleProtectionFault : Exception
-    {
-        public GranuleProtectionFault(ulong pa)
-            : base($"Granule protection fault at 0x{pa:x}")
-        {
-        }
-    }
 }

@@ -14,6 +14,11 @@ namespace Capvisor.Firmware.Tests.Rmm
             Assert.Equal(new RmiResult(1, 0x10000, 0x10000), h.Call(F.Version, 0x10001));
             Assert.Equal(new RmiResult(1, 0x10000, 0x10000), h.Call(F.Version, 0x20000));
             Assert.Equal(new RmiResult(0, 0x10000, 0x10000), h.Rmm.Handle(F.Version | F.SveHint, 0x10000));
+            Assert.Equal(new RmiResult(0, 0x10000, 0x10000), h.Rmm.Handle(0xFFFF_FFFF_0000_0000UL | F.Version, 0x10000));
+            Assert.True(F.IsRmi(F.RttSetRipas));
+            Assert.True(F.IsRmi(F.GranuleDelegate | F.SveHint));
+            Assert.False(F.IsRmi(0xC4000190)); // RSI_VERSION
+            Assert.False(F.IsRmi(0x84000000)); // PSCI_VERSION
         }
 
         [Fact]
