@@ -378,6 +378,13 @@ namespace Capvisor.Arm
                 case Op.SimdFp:
                     ExecuteSimdFp(d.Raw);
                     return;
+                case Op.SimdLdMulti:
+                case Op.SimdStMulti:
+                case Op.SimdLdSingle:
+                case Op.SimdStSingle:
+                case Op.SimdLdReplicate:
+                    ExecuteSimdStructure(ref d);
+                    return;
                 case Op.FpLdImm:
                 case Op.FpStImm:
                 case Op.FpLdReg:

@@ -261,6 +261,141 @@ namespace Capvisor.Arm
             }
         }
 
+        /// <summary>
+        /// AdvSIMD structure loads and stores (LD1-LD4, ST1-ST4, LD1R-LD4R). Loads read every
+        /// element before writing any register, so a fault leaves the registers unchanged.
+        /// </summary>
+        private void ExecuteSimdStructure(ref DecodedInst d)
+        {
+            CheckFpEnabled();
+            ulong address = BaseAddress(d.Rn);
+            int ebytes = 1 << d.Size;
+            int esize = 8 * ebytes;
+            ulong emask = esize == 64 ? ulong.MaxValue : (1ul << esize) - 1;
+            bool q = d.D != 0;
+            ulong offs = 0;
+            int t = d.Rd;
+            Span<ulong> regs = stackalloc ulong[8];
+            switch (d.Op)
+            {
+                case Op.SimdLdMulti:
+                case Op.SimdStMulti:
+                {
+                    int elements = (q ? 16 : 8) / ebytes;
+                    int rpt = d.A, selem = d.B, count = rpt * selem;
+                    bool load = d.Op == Op.SimdLdMulti;
+                    if (!load)
+                    {
+                        for (int i = 0; i < count; i++)
+                        {
+                            regs[2 * i] = V[2 * ((t + i) & 31)];
+                            regs[2 * i + 1] = V[2 * ((t + i) & 31) + 1];
+                        }
+                    }
+                    else
+                    {
+                        regs.Clear();
+                    }
+
+                    for (int r = 0; r < rpt; r++)
+                    {
+                        for (int e = 0; e < elements; e++)
+                        {
+                            for (int s = 0; s < selem; s++)
+                            {
+                                int reg = r + s; // structures interleave across consecutive registers
+                                int bit = e * esize;
+                                ref ulong half = ref regs[2 * reg + (bit >> 6)];
+                                int shift = bit & 63;
+                                if (load)
+                                {
+                                    half |= Read(address + offs, ebytes) << shift;
+                                }
+                                else
+                                {
+                                    Write(address + offs, ebytes, (half >> shift) & emask);
+                                }
+
+                                offs += (ulong)ebytes;
+                            }
+                        }
+                    }
+
+                    if (load)
+                    {
+                        for (int i = 0; i < count; i++)
+                        {
+                            V[2 * ((t + i) & 31)] = regs[2 * i];
+                            V[2 * ((t + i) & 31) + 1] = regs[2 * i + 1];
+                        }
+                    }
+
+                    break;
+                }
+
+                case Op.SimdLdSingle:
+                case Op.SimdStSingle:
+                {
+                    int selem = d.B, bit = d.A * esize, shift = bit & 63;
+                    for (int s = 0; s < selem; s++)
+                    {
+                        int tt = (t + s) & 31;
+                        if (d.Op == Op.SimdStSingle)
+                        {
+                            Write(address + offs, ebytes, (V[2 * tt + (bit >> 6)] >> shift) & emask);
+                        }
+                        else
+                        {
+                            regs[s] = Read(address + offs, ebytes);
+                        }
+
+                        offs += (ulong)ebytes;
+                    }
+
+                    if (d.Op == Op.SimdLdSingle)
+                    {
+                        for (int s = 0; s < selem; s++)
+                        {
+                            ref ulong half = ref V[2 * ((t + s) & 31) + (bit >> 6)];
+                            half = (half & ~(emask << shift)) | (regs[s] << shift);
+                        }
+                    }
+
+                    break;
+                }
+
+                default: // LD1R-LD4R
+                {
+                    int selem = d.B;
+                    for (int s = 0; s < selem; s++)
+                    {
+                        ulong v = Read(address + offs, ebytes);
+                        for (int size = esize; size < 64; size *= 2)
+                        {
+                            v |= v << size;
+                        }
+
+                        regs[s] = v;
+                        offs += (ulong)ebytes;
+                    }
+
+                    for (int s = 0; s < selem; s++)
+                    {
+                        int tt = (t + s) & 31;
+                        V[2 * tt] = regs[s];
+                        V[2 * tt + 1] = q ? regs[s] : 0;
+                    }
+
+                    break;
+                }
+            }
+
+            if (d.C != 0)
+            {
+                SetRegOrSp(d.Rn, address + (d.Rm == 31 ? offs : Reg(d.Rm)));
+            }
+        }
+
         private void ReadVector(ulong address, int size, out ulong lo, out ulong hi)
         {
             if (size == 16)

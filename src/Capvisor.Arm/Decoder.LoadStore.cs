@@ -9,12 +9,19 @@ namespace Capvisor.Arm
             switch (op29)
             {
                 case 0:
-                    if (!simd && ((raw >> 24) & 1) == 0)
+                    if (!simd)
                     {
-                        DecodeExclusive(raw, ref d);
+                        if (((raw >> 24) & 1) == 0)
+                        {
+                            DecodeExclusive(raw, ref d);
+                        }
+                    }
+                    else
+                    {
+                        DecodeStructure(raw, ref d);
                     }
 
-                    return; // AdvSIMD structure loads/stores are not implemented
+                    return;
                 case 1:
                     if (((raw >> 24) & 1) == 0)
                     {
@@ -97,6 +104,111 @@ namespace Capvisor.Arm
                 d.Op = Op.Stlr;
                 d.Rd = Rs(rt);
             }
+        }
+
+        /// <summary>AdvSIMD load/store multiple structures and single structure (bits 31 = 0, 29:25 = 00110).</summary>
+        private static void DecodeStructure(uint raw, ref DecodedInst d)
+        {
+            if ((raw >> 31) != 0)
+            {
+                return;
+            }
+
+            bool single = ((raw >> 24) & 1) != 0, post = ((raw >> 23) & 1) != 0, load = ((raw >> 22) & 1) != 0;
+            uint rm = (raw >> 16) & 31, q = (raw >> 30) & 1, size = (raw >> 10) & 3;
+            if (!post && rm != 0)
+            {
+                return;
+            }
+
+            d.Rd = (byte)(raw & 31);
+            d.Rn = (byte)((raw >> 5) & 31);
+            d.Rm = (byte)rm;
+            d.C = (byte)(post ? 1 : 0);
+            d.D = (byte)q;
+            if (!single)
+            {
+                if (((raw >> 21) & 1) != 0)
+                {
+                    return;
+                }
+
+                (int rpt, int selem) = ((raw >> 12) & 15) switch
+                {
+                    0 => (1, 4),
+                    2 => (4, 1),
+                    4 => (1, 3),
+                    6 => (3, 1),
+                    7 => (1, 1),
+                    8 => (1, 2),
+                    10 => (2, 1),
+                    _ => (0, 0),
+                };
+                if (rpt == 0 || (size == 3 && q == 0 && selem != 1))
+                {
+                    return;
+                }
+
+                d.Op = load ? Op.SimdLdMulti : Op.SimdStMulti;
+                d.Size = (byte)size;
+                d.A = (byte)rpt;
+                d.B = (byte)selem;
+                return;
+            }
+
+            uint opcode = (raw >> 13) & 7, s = (raw >> 12) & 1, r = (raw >> 21) & 1;
+            uint scale = opcode >> 1;
+            uint index;
+            d.B = (byte)((((opcode & 1) << 1) | r) + 1);
+            switch (scale)
+            {
+                case 0:
+                    index = (q << 3) | (s << 2) | size;
+                    break;
+                case 1:
+                    if ((size & 1) != 0)
+                    {
+                        return;
+                    }
+
+                    index = (q << 2) | (s << 1) | (size >> 1);
+                    break;
+                case 2:
+                    if ((size & 2) != 0)
+                    {
+                        return;
+                    }
+
+                    if ((size & 1) == 0)
+                    {
+                        index = (q << 1) | s;
+                    }
+                    else
+                    {
+                        if (s != 0)
+                        {
+                            return;
+                        }
+
+                        index = q;
+                        scale = 3;
+                    }
+
+                    break;
+                default:
+                    if (!load || s != 0)
+                    {
+                        return;
+                    }
+
+                    d.Op = Op.SimdLdReplicate;
+                    d.Size = (byte)size;
+                    return;
+            }
+
+            d.Op = load ? Op.SimdLdSingle : Op.SimdStSingle;
+            d.Size = (byte)scale;
+            d.A = (byte)index;
         }
 
         private static void DecodeLiteral(uint raw, ref DecodedInst d, bool simd)

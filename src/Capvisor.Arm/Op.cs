@@ -96,5 +96,14 @@ namespace Capvisor.Arm
 
         // SIMD&FP register loads and stores: Rd = Vt, Rm = Vt2, Size = bytes (1..16)
         FpLdImm, FpStImm, FpLdReg, FpStReg, FpLdLit, FpLdp, FpStp,
+
+        // AdvSIMD structure loads and stores: Rd = Vt, Rn = base, Rm = post-index register (31 = by
+        // the transfer size), Size = log2(element bytes), C = 1 for post-index, D = Q.
+        /// <summary>LD1-LD4 / ST1-ST4 (multiple structures): A = register repeats, B = elements per structure.</summary>
+        SimdLdMulti, SimdStMulti,
+        /// <summary>LD1-LD4 / ST1-ST4 (single structure): A = lane index, B = registers.</summary>
+        SimdLdSingle, SimdStSingle,
+        /// <summary>LD1R-LD4R: B = registers.</summary>
+        SimdLdReplicate,
     }
 }

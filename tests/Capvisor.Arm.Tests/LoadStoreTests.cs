@@ -228,6 +228,38 @@ namespace Capvisor.Arm.Tests
         }
 
         [Fact]
+        public void SimdStructures()
+        {
+            // Data bytes are 0x80 + offset.
+            Cpu.X[1] = Data;
+            RunOk(0x4C407020u); // ld1 {v0.16b}, [x1]
+            Assert.Equal(0x8786_8584_8382_8180ul, Cpu.V[0]);
+            Assert.Equal(0x8F8E_8D8C_8B8A_8988ul, Cpu.V[1]);
+            RunOk(0x4CDF0820u); // ld4 {v0.4s-v3.4s}, [x1], #64: de-interleaves words
+            Assert.Equal(Data + 64, Cpu.X[1]);
+            Assert.Equal(0x9392_9190_8382_8180ul, Cpu.V[0]); // v0.s[0] = word 0, v0.s[1] = word 4
+            Assert.Equal(0x9796_9594_8786_8584ul, Cpu.V[2]); // v1.s[0] = word 1, v1.s[1] = word 5
+            Cpu.X[1] = Data;
+            RunOk(0x4D40C420u); // ld1r {v0.8h}, [x1]
+            Assert.Equal(0x8180_8180_8180_8180ul, Cpu.V[0]);
+            Assert.Equal(0x8180_8180_8180_8180ul, Cpu.V[1]);
+            RunOk(0x0C408020u); // ld2 {v0.8b, v1.8b}, [x1]: 64-bit form clears the upper halves
+            Assert.Equal(0x8E8C_8A88_8684_8280ul, Cpu.V[0]);
+            Assert.Equal(0ul, Cpu.V[1]);
+            Assert.Equal(0x8F8D_8B89_8785_8381ul, Cpu.V[2]);
+            Cpu.V[0] = 0x1111;
+            Cpu.V[1] = 0x2222;
+            RunOk(0x4D408420u); // ld1 {v0.d}[1], [x1]: other lanes kept
+            Assert.Equal(0x1111ul, Cpu.V[0]);
+            Assert.Equal(0x8786_8584_8382_8180ul, Cpu.V[1]);
+            Cpu.V[1] = 0xAABB_CCDD_0000_0000;
+            Cpu.X[2] = 100;
+            RunOk(0x4D829020u); // st1 {v0.s}[3], [x1], x2
+            Assert.Equal(Data + 100, Cpu.X[1]);
+            Assert.Equal(0xAABB_CCDDu, (uint)_m.Ram.Read64(Data));
+        }
+
+        [Fact]
         public void FpAccessTrapsWhenDisabled()
         {
             Cpu.CpacrEl1 = 0;

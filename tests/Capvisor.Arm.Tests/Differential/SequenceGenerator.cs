@@ -451,8 +451,12 @@ namespace Capvisor.Arm.Tests.Differential
             }
 
             uint opc = (opcHigh << 1) | l;
-            switch (_rng.Next(6))
+            switch (_rng.Next(8))
             {
+                case 6:
+                case 7:
+                    return Structure(rn);
+
                 case 0:
                     return (size << 30) | (0b111101u << 24) | (opc << 22) | (R(64) << 10) | (rn << 5) | rt;
                 case 1:
@@ -480,6 +484,44 @@ namespace Capvisor.Arm.Tests.Differential
 
                 default: // literal S/D/Q, within the code page
                     return (R(3) << 30) | (0b011100u << 24) | (LiteralOffset() << 5) | rt;
+            }
+        }
+
+        /// <summary>
+        /// An AdvSIMD structure load/store (LD1-LD4, ST1-ST4, LD1R-LD4R) on registers within V0-V7,
+        /// base <paramref name="rn"/>, post-indexed by the transfer size or by X24.
+        /// </summary>
+        private uint Structure(uint rn)
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                bool post = Chance(50);
+                uint w = (uint)_rng.NextInt64(0, 1L << 32);
+                w &= ~((1u << 31) | (0x1Fu << 25) | (0x1Fu << 16) | (0x1Fu << 5) | 0x1Fu);
+                w |= (0b00110u << 25) | (rn << 5);
+                if (post)
+                {
+                    w |= 1u << 23;
+                    w |= (Chance(70) ? 31u : 24u) << 16;
+                }
+                else
+                {
+                    w &= ~(1u << 23);
+                }
+
+                Decoder.Decode(w, out var d);
+                if (d.Op == Op.Undefined)
+                {
+                    if (attempt >= 3)
+                    {
+                        return w; // let QEMU judge an unallocated one now and then
+                    }
+
+                    continue;
+                }
+
+                int count = d.Op is Op.SimdLdMulti or Op.SimdStMulti ? d.A * d.B : d.B;
+                return w | R((uint)(9 - count));
             }
         }
 
