@@ -21,8 +21,15 @@ namespace Capvisor.Cli.Tests
             { "psci", 2 },
             { "fpsimd", 1 },
             { "devices", 1 },
+            { "echo", 1 },
             { "demo", 1 },
             { "bench-quick", 1 },
+        };
+
+        /// <summary>What a program reads from its serial console (standard input of both emulators).</summary>
+        private static readonly Dictionary<string, string> Inputs = new()
+        {
+            ["echo"] = "hello, capvisor\nsecond line\n",
         };
 
         [Theory]
@@ -31,13 +38,14 @@ namespace Capvisor.Cli.Tests
         {
             var elf = BareMetalRunner.Elf(program);
 
-            var qemu = BareMetalRunner.RunQemu(elf, cpus, TimeSpan.FromSeconds(GuestTimeoutSeconds));
+            var input = Inputs.GetValueOrDefault(program);
+            var qemu = BareMetalRunner.RunQemu(elf, cpus, TimeSpan.FromSeconds(GuestTimeoutSeconds), input);
             Assert.True(qemu.Exited && qemu.ExitCode == 0,
                 $"the QEMU reference run of {program} did not end cleanly (exited {qemu.Exited}, status {qemu.ExitCode}):\n{qemu.StderrTail()}");
             Assert.DoesNotContain("UNEXPECTED EXCEPTION", qemu.Serial, StringComparison.Ordinal);
             Assert.False(qemu.Serial.Length == 0, $"the QEMU reference run of {program} printed nothing");
 
-            var capvisor = BareMetalRunner.RunCapvisor(elf, cpus, GuestTimeoutSeconds);
+            var capvisor = BareMetalRunner.RunCapvisor(elf, cpus, GuestTimeoutSeconds, input);
             var how = capvisor.Exited
                 ? $"capvisor exited with status {capvisor.ExitCode} after {capvisor.Elapsed.TotalSeconds:F1} s"
                 : $"capvisor was killed after {capvisor.Elapsed.TotalSeconds:F1} s";

@@ -89,7 +89,7 @@ namespace Capvisor.Cli.Tests
         }
 
         /// <summary>Runs the program under qemu-system-aarch64 (TCG), serial on stdout.</summary>
-        public static BareMetalRun RunQemu(string elf, int cpus, TimeSpan timeout)
+        public static BareMetalRun RunQemu(string elf, int cpus, TimeSpan timeout, string? input = null)
         {
             var args = new List<string>(QemuMachine)
             {
@@ -99,7 +99,7 @@ namespace Capvisor.Cli.Tests
             };
             try
             {
-                return Run("qemu-system-aarch64", args, timeout);
+                return Run("qemu-system-aarch64", args, timeout, input);
             }
             catch (Win32Exception e)
             {
@@ -109,7 +109,7 @@ namespace Capvisor.Cli.Tests
         }
 
         /// <summary>Runs the program under <c>capvisor run --deterministic</c> from this test's output directory.</summary>
-        public static BareMetalRun RunCapvisor(string elf, int cpus, int guestTimeoutSeconds)
+        public static BareMetalRun RunCapvisor(string elf, int cpus, int guestTimeoutSeconds, string? input = null)
         {
             var dll = Path.Combine(AppContext.BaseDirectory, "capvisor.dll");
             Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference Capvisor.Cli");
@@ -120,7 +120,7 @@ namespace Capvisor.Cli.Tests
                 "--deterministic",
                 "--timeout", guestTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
-            return Run(DotnetHost(), args, TimeSpan.FromSeconds(guestTimeoutSeconds + 60));
+            return Run(DotnetHost(), args, TimeSpan.FromSeconds(guestTimeoutSeconds + 60), input);
         }
 
         /// <summary>The dotnet host running these tests (the test host is started by it), else "dotnet" from PATH.</summary>
@@ -130,8 +130,11 @@ namespace Capvisor.Cli.Tests
             return self != null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
         }
 
-        /// <summary>Runs a process with stdin closed; kills it (and its children) after <paramref name="timeout"/>.</summary>
-        public static BareMetalRun Run(string file, IEnumerable<string> args, TimeSpan timeout)
+        /// <summary>
+        /// Runs a process with <paramref name="input"/> (Latin-1) on stdin, then stdin closed; kills it
+        /// (and its children) after <paramref name="timeout"/>.
+        /// </summary>
+        public static BareMetalRun Run(string file, IEnumerable<string> args, TimeSpan timeout, string? input = null)
         {
             var psi = new ProcessStartInfo(file)
             {
@@ -148,6 +151,19 @@ namespace Capvisor.Cli.Tests
             psi.Environment["CAPVISOR_ROOT"] = RepoRoot;
             var clock = Stopwatch.StartNew();
             using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+            if (input != null)
+            {
+                try
+                {
+                    p.StandardInput.BaseStream.Write(Encoding.Latin1.GetBytes(input));
+                    p.StandardInput.BaseStream.Flush();
+                }
+                catch (IOException)
+                {
+                    // the process exited without reading its input; its output says why
+                }
+            }
+
             p.StandardInput.Close();
             var stdout = new MemoryStream();
             var outTask = CopyCappedAsync(p.StandardOutput.BaseStream, stdout);
