@@ -22,6 +22,7 @@ namespace Capvisor.Cli.Tests
             { "fpsimd", 1 },
             { "devices", 1 },
             { "echo", 1 },
+            { "debug", 1 },
             { "demo", 1 },
             { "bench-quick", 1 },
         };
