@@ -119,6 +119,18 @@ namespace Capvisor.Firmware.Rmm
             }
         }
 
+        /// <summary>
+        /// The realm called PSCI SYSTEM_OFF or SYSTEM_RESET (TF-RMM <c>runtime/rsi/psci.c</c>
+        /// <c>system_off_reboot</c>): no REC of it runs again; the host can only destroy it.
+        /// </summary>
+        internal void SystemOff(RealmDescriptor realm)
+        {
+            lock (_sync)
+            {
+                realm.State = RealmState.SystemOff;
+            }
+        }
+
         /// <summary>Granules the RMM holds (every state but Non-secure) with their refcounts, for invariant checks.</summary>
         internal IReadOnlyList<(ulong Pa, GranuleState State, int RefCount)> SnapshotGranules()
         {
