@@ -24,9 +24,6 @@ namespace Capvisor.Arm
 
         public enum FpType : byte { Zero, Normal, Infinity, QNaN, SNaN }
 
-        private static readonly int[] FracBits = { 10, 23, 52 };
-        private static readonly int[] ExpBits = { 5, 8, 11 };
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int Frac(int fmt) => fmt == 2 ? 52 : fmt == 1 ? 23 : 10;
 
@@ -109,7 +106,6 @@ namespace Capvisor.Arm
             return FpType.Normal;
         }
 
-        /// <summary>Unpack for conversions whose half-precision side ignores FZ (FPUnpackCV) - same as Unpack here.</summary>
         private static bool IsNaN(FpType t) => t >= FpType.QNaN;
 
         /// <summary>FPProcessNaN: quiets (IOC on a signalling NaN) or returns the default NaN.</summary>
