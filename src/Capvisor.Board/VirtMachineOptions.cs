@@ -3,7 +3,7 @@ namespace Capvisor.Board
     /// <summary>How to build and run a <see cref="VirtMachine"/>.</summary>
     public sealed record VirtMachineOptions
     {
-        /// <summary>Default RAM: 128 MiB, QEMU's default for <c>-M virt</c> (kvmtool's would be 64 MiB per CPU + 512 MiB).</summary>
+        /// <summary>Default RAM: 128 MiB, QEMU's default for <c>-M virt</c>.</summary>
         public const int DefaultMemoryMiB = 128;
 
         /// <summary>Most CPUs: QEMU's first redistributor region holds 123.</summary>
