@@ -24,16 +24,24 @@ namespace Capvisor.Arm.Tests.SimdFp
                 Assert.True(m.Execute(insn), $"{insn:X8}");
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int n = 0; n < 200; n++)
+            // Several rounds: runtime work on this thread (tiering, type loading) may allocate
+            // once; an engine that allocated per instruction would allocate in every round.
+            long least = long.MaxValue;
+            for (int round = 0; round < 5; round++)
             {
-                foreach (uint insn in Hot)
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int n = 0; n < 200; n++)
                 {
-                    m.Cpu.ExecuteSimdFp(insn);
+                    foreach (uint insn in Hot)
+                    {
+                        m.Cpu.ExecuteSimdFp(insn);
+                    }
                 }
+
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
             }
 
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(0, least);
         }
     }
 }
