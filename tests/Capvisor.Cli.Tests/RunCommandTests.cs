@@ -88,7 +88,7 @@ namespace Capvisor.Cli.Tests
             Assert.Equal("", serial);
             var root = FdtReader.Parse(File.ReadAllBytes(path));
             Assert.NotNull(root.Find("/cpus/cpu@1"));
-            Assert.Equal([0u, 0x4000_0000u, 0u, 0x1000_0000u], root.Find("/memory@40000000")!.GetCells("reg"));
+            Assert.Equal([0u, 0x4000_0000u, 0u, 0x1000_0000u], root.Find("/memory@40000000")!.GetCells("reg")!);
             Assert.Equal("quiet", root.Find("/chosen")!.GetStrings("bootargs")![0]);
         }
 

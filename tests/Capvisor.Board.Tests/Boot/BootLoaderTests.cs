@@ -50,11 +50,11 @@ namespace Capvisor.Board.Tests.Boot
             Assert.Equal(0ul, cpu.X[1] | cpu.X[2] | cpu.X[3]);
             Assert.Equal(1, cpu.CurrentEl);
             Assert.Equal(0x3C0u, cpu.Daif);
-            Assert.False(m.Cpus.Skip(1).Any(c => c.PoweredOn));
+            Assert.DoesNotContain(m.Cpus.Skip(1), c => c.PoweredOn);
             Assert.Equal(0x42, m.Ram.GetSpan(b.Entry + 0x100, 1)[0]);
             var dt = FdtReader.Parse(m.Ram.GetSpan(b.DtbAddress, m.DeviceTreeBlob.Length));
             Assert.Equal("console=ttyAMA0", dt.Find("/chosen")!.GetStrings("bootargs")![0]);
-            Assert.Equal([0u, (uint)(Ram + 0x400_1000)], dt.Find("/chosen")!.GetCells("linux,initrd-end"));
+            Assert.Equal([0u, (uint)(Ram + 0x400_1000)], dt.Find("/chosen")!.GetCells("linux,initrd-end")!);
         }
 
         [Fact]

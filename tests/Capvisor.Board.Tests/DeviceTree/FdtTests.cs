@@ -40,22 +40,22 @@ namespace Capvisor.Board.Tests.DeviceTree
         public void DescribesTheBoard()
         {
             var root = Generated(bootArgs: "console=ttyAMA0 earlycon");
-            Assert.Equal(["linux,dummy-virt"], root.GetStrings("compatible"));
-            Assert.Equal(["arm,pl011", "arm,primecell"], root.Find("/pl011@9000000")!.GetStrings("compatible"));
-            Assert.Equal([0u, 1u, 4u], root.Find("/pl011@9000000")!.GetCells("interrupts"));
-            Assert.Equal([0u, 0x4000_0000u, 0u, 0x800_0000u], root.Find("/memory@40000000")!.GetCells("reg"));
+            Assert.Equal(["linux,dummy-virt"], root.GetStrings("compatible")!);
+            Assert.Equal(["arm,pl011", "arm,primecell"], root.Find("/pl011@9000000")!.GetStrings("compatible")!);
+            Assert.Equal([0u, 1u, 4u], root.Find("/pl011@9000000")!.GetCells("interrupts")!);
+            Assert.Equal([0u, 0x4000_0000u, 0u, 0x800_0000u], root.Find("/memory@40000000")!.GetCells("reg")!);
             Assert.Equal("hvc", root.Find("/psci")!.GetStrings("method")![0]);
             Assert.Equal("psci", root.Find("/cpus/cpu@1")!.GetStrings("enable-method")![0]);
-            Assert.Equal(["arm,gic-v3"], root.Find("/intc@8000000")!.GetStrings("compatible"));
+            Assert.Equal(["arm,gic-v3"], root.Find("/intc@8000000")!.GetStrings("compatible")!);
             Assert.Null(root.Find("/intc@8000000/its@8080000"));
-            Assert.Equal([1u, 13u, 4u, 1u, 14u, 4u, 1u, 11u, 4u, 1u, 10u, 4u], root.Find("/timer")!.GetCells("interrupts"));
+            Assert.Equal([1u, 13u, 4u, 1u, 14u, 4u, 1u, 11u, 4u, 1u, 10u, 4u], root.Find("/timer")!.GetCells("interrupts")!);
             var chosen = root.Find("/chosen")!;
             Assert.Equal("console=ttyAMA0 earlycon", chosen.GetStrings("bootargs")![0]);
-            Assert.Equal([0u, 0x4400_0000u], chosen.GetCells("linux,initrd-start"));
-            Assert.Equal([0u, 0x4410_0000u], chosen.GetCells("linux,initrd-end"));
+            Assert.Equal([0u, 0x4400_0000u], chosen.GetCells("linux,initrd-start")!);
+            Assert.Equal([0u, 0x4410_0000u], chosen.GetCells("linux,initrd-end")!);
             Assert.Equal("/pl011@9000000", chosen.GetStrings("stdout-path")![0]);
             // interrupt-parent points at the GIC's phandle
-            Assert.Equal(root.GetCells("interrupt-parent"), root.Find("/intc@8000000")!.GetCells("phandle"));
+            Assert.Equal(root.GetCells("interrupt-parent"), root.Find("/intc@8000000")!.GetCells("phandle")!);
         }
 
         [Theory]
