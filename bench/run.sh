@@ -78,7 +78,7 @@ time_runs() {
       echo "nan"
       return 0
     fi
-    times+=("$(echo "$t1 - $t0" | bc -l | awk '{printf "%.3f", $1}')")
+    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')")
     echo "bench: $name run $i: ${times[-1]} s" >&2
   done
   printf '%s\n' "${times[@]}" | median
@@ -119,13 +119,13 @@ fi
 
 insns="${qemu_insns:-$cv_insns}"
 mips() { # insns seconds
-  if [ -z "$1" ] || [ "$2" = nan ]; then echo "nan"; else echo "$1 / $2 / 1000000" | bc -l | awk '{printf "%.1f", $1}'; fi
+  if [ -z "$1" ] || [ "$2" = nan ]; then echo "nan"; else awk -v n="$1" -v t="$2" 'BEGIN {printf "%.1f", n / t / 1000000}'; fi
 }
 qemu_mips=$(mips "$insns" "$qemu_time")
 cv_mips=$(mips "${cv_insns:-$insns}" "$cv_time")
 ratio="nan"
 if [ "$qemu_mips" != nan ] && [ "$cv_mips" != nan ]; then
-  ratio=$(echo "$cv_mips / $qemu_mips" | bc -l | awk '{printf "%.4f", $1}')
+  ratio=$(awk -v c="$cv_mips" -v q="$qemu_mips" 'BEGIN {printf "%.4f", c / q}')
 fi
 
 host=$(hostname -s 2>/dev/null || echo host)
@@ -134,7 +134,7 @@ stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || echo unknown)
 cores=$(nproc)
 ram_kib=$(awk '/MemTotal/ {print $2}' /proc/meminfo)
-ram_gib=$(echo "scale=1; $ram_kib / 1048576" | bc -l)
+ram_gib=$(awk -v k="$ram_kib" 'BEGIN {printf "%.1f", k / 1048576}')
 os=$( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null || uname -s)
 kernel=$(uname -r)
 dotnet_ver=$(dotnet --version 2>/dev/null || echo none)
