@@ -19,6 +19,7 @@ namespace Capvisor.Cli.Tests
             { "mmu", 1 },
             { "timer", 1 },
             { "psci", 2 },
+            { "smp", 2 },
             { "fpsimd", 1 },
             { "devices", 1 },
             { "echo", 1 },
