@@ -26,7 +26,7 @@ namespace Capvisor.Arm.Tests.SimdFp
                 return;
             }
 
-            int count = int.TryParse(Environment.GetEnvironmentVariable("CAPVISOR_SIMDFP_COUNT"), out int c) ? c : 200000;
+            int count = int.TryParse(Environment.GetEnvironmentVariable("CAPVISOR_SIMDFP_COUNT"), out int c) ? c : 300000;
             int seed = int.TryParse(Environment.GetEnvironmentVariable("CAPVISOR_SIMDFP_SEED"), out int s) ? s : 20261122;
             string? only = Environment.GetEnvironmentVariable("CAPVISOR_SIMDFP_TEMPLATE");
             var report = Run(count, seed, only);
