@@ -16,7 +16,7 @@ namespace Capvisor.Cli.Commands
             using var cancel = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
             {
-                // First Ctrl-C stops the guest cleanly; a second one kills the process.
+                // Without a raw terminal: the first Ctrl-C stops the guest cleanly, a second one kills the process.
                 if (!cancel.IsCancellationRequested)
                 {
                     e.Cancel = true;
@@ -24,8 +24,18 @@ namespace Capvisor.Cli.Commands
                 }
             };
             using var stdout = Console.OpenStandardOutput();
-            using var stdin = Console.OpenStandardInput();
-            return GuestRunner.Run(options, stdout, stdin, Console.Error, cancel.Token);
+            var input = new ConsoleEscapeStream(Console.OpenStandardInput());
+            input.Escaped += () => cancel.Cancel();
+            using var terminal = options.DumpDtb == null ? RawTerminal.Enter() : null;
+            TextWriter messages = Console.Error;
+            if (terminal is { Active: true })
+            {
+                // Raw mode turns off output processing: end lines with CR LF ourselves.
+                messages = new StreamWriter(Console.OpenStandardError()) { AutoFlush = true, NewLine = "\r\n" };
+                messages.WriteLine("capvisor: serial console on this terminal; press Ctrl-A x to quit");
+            }
+
+            return GuestRunner.Run(options, stdout, input, messages, cancel.Token);
         }
     }
 }
