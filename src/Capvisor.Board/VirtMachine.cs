@@ -146,6 +146,7 @@ namespace Capvisor.Board
                 }
 
                 VirtDeviceTree.ApplyChosen(root, _options.CommandLine, initrdStart, initrdEnd);
+                VirtDeviceTree.ApplyMemory(root, Ram.Base, Ram.Size);
             }
             else
             {

@@ -141,6 +141,27 @@ namespace Capvisor.Board.DeviceTree
             }
         }
 
+        /// <summary>
+        /// Sets the reg of the first top-level memory node (device_type "memory") to the board's
+        /// RAM, as QEMU does for a user-supplied DTB; needs 2 address and 2 size cells at the root.
+        /// </summary>
+        public static void ApplyMemory(FdtNode root, ulong ramBase, ulong ramSize)
+        {
+            if (root.GetCells("#address-cells") is not [2] || root.GetCells("#size-cells") is not [2])
+            {
+                return;
+            }
+
+            foreach (var node in root.Children)
+            {
+                if (node.GetStrings("device_type") is ["memory"])
+                {
+                    node.SetU64s("reg", ramBase, ramSize);
+                    return;
+                }
+            }
+        }
+
         private static uint CpuPhandle(int count, int index) => 0x8000 + (uint)(count - index);
     }
 }

@@ -10,9 +10,10 @@ namespace Capvisor.Cli.Commands
             usage: capvisor run -k KERNEL [OPTIONS]
 
             Runs a kernel on the emulated Armv9-A virt board (QEMU -M virt,gic-version=3 layout).
-            The guest's serial console is standard input/output; Capvisor's own messages go to
-            standard error. Exit status: 0 when the guest switches off (PSCI SYSTEM_OFF), 1 when
-            the run fails (timeout, exception loop, deadlock), 2 for unusable arguments or files.
+            The guest's serial console is standard input/output (a terminal is put in raw mode;
+            Ctrl-A x quits); Capvisor's own messages go to standard error. Exit status: 0 when the
+            guest switches off or resets (PSCI SYSTEM_OFF/SYSTEM_RESET), 1 when the run fails
+            (timeout, exception loop, deadlock, cancelled), 2 for unusable arguments or files.
 
             options:
               -k, --kernel FILE     Linux arm64 Image (optionally gzipped), ELF64 AArch64 program,
@@ -22,6 +23,7 @@ namespace Capvisor.Cli.Commands
               -m, --mem MiB         RAM size in MiB (suffix M or G accepted; default 128, as QEMU)
               -c, --cpus N          number of CPUs (default 1)
                   --dtb FILE        use this device tree blob instead of the generated one
+                                    (/chosen and /memory are updated as QEMU does)
                   --dumpdtb FILE    write the device tree blob to FILE and exit
                   --timeout SECONDS stop with an error after this much wall-clock time
                   --deterministic   time from instructions retired: every run is identical

@@ -163,6 +163,15 @@ namespace Capvisor.Board.Tests.Boot
         }
 
         [Fact]
+        public void UserDeviceTreeGetsTheBoardsMemory()
+        {
+            var tree = VirtDeviceTree.Build(new VirtDeviceTreeOptions { RamSize = 1ul << 30 });
+            using var m = new VirtMachine(new VirtMachineOptions { MemoryMiB = 64, DeviceTree = FdtWriter.Write(tree) });
+            var dt = FdtReader.Parse(m.DeviceTreeBlob);
+            Assert.Equal([0u, 0x4000_0000u, 0u, 0x400_0000u], dt.Find("/memory@40000000")!.GetCells("reg")!);
+        }
+
+        [Fact]
         public void UserDeviceTreeKeepsItsContentAndGetsChosen()
         {
             var user = FdtWriter.Write(new FdtNode("").SetString("model", "mine"));
