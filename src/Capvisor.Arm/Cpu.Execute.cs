@@ -341,13 +341,13 @@ namespace Capvisor.Arm
                     return;
                 case Op.Br:
                 case Op.Ret:
-                    NextPc = Unsafe.Add(ref x, d.Rn);
+                    NextPc = BranchAddress(Unsafe.Add(ref x, d.Rn));
                     return;
                 case Op.Blr:
                 {
                     ulong target = Unsafe.Add(ref x, d.Rn);
                     Unsafe.Add(ref x, 30) = Pc + 4;
-                    NextPc = target;
+                    NextPc = BranchAddress(target);
                     return;
                 }
 
@@ -410,6 +410,23 @@ namespace Capvisor.Arm
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private bool ConditionHolds(int cond) => ((ConditionTable[cond & 15] >> (int)(Nzcv >> 28)) & 1) != 0;
+
+        /// <summary>
+        /// AArch64.BranchAddr() for the EL1&amp;0 regime: with top-byte-ignore enabled for the
+        /// target's half of the address space, the tag is removed (bit 55 extended), so the PC
+        /// never holds a tag.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private ulong BranchAddress(ulong target)
+        {
+            if ((target >> 56) != 0 && (target >> 56) != 0xFF && CurrentEl <= 1
+                && ((TcrEl1 >> (37 + (int)((target >> 55) & 1))) & 1) != 0)
+            {
+                return (ulong)((long)(target << 8) >> 8);
+            }
+
+            return target;
+        }
 
         /// <summary>The base register of a load/store: Xn, or SP (checked for alignment) when n is 31.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

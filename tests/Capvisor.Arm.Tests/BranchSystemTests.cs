@@ -44,6 +44,21 @@ namespace Capvisor.Arm.Tests
         }
 
         [Fact]
+        public void IndirectBranchRemovesTheTagWhenTopByteIgnoreIsOn()
+        {
+            _m.Cpu.X[1] = 0xAB00_0000_4000_1234ul;
+            _m.Run(0xD61F0020u); // br x1, TBI0 off: the PC keeps the tag (and the fetch faults later)
+            Assert.Equal(0xAB00_0000_4000_1234ul, _m.Cpu.Pc);
+            _m.Cpu.TcrEl1 |= 1ul << 37; // TBI0
+            _m.Run(0xD61F0020u);
+            Assert.Equal(0x4000_1234ul, _m.Cpu.Pc);
+            _m.Cpu.X[1] = 0x5A80_0000_0000_1000ul; // bit 55 set: extended into the top byte
+            _m.Cpu.TcrEl1 |= 1ul << 38; // TBI1
+            _m.Run(0xD65F0020u); // ret x1
+            Assert.Equal(0xFF80_0000_0000_1000ul, _m.Cpu.Pc);
+        }
+
+        [Fact]
         public void PcRelativeAddresses()
         {
             _m.Run(0x10000800u); // adr x0, .+0x100

@@ -68,7 +68,7 @@ namespace Capvisor.Arm.Tests.Differential
             cpu.VbarEl[1] = VectorBase;
             cpu.CpacrEl1 = 3ul << 20;
             cpu.MairEl1 = 0xFF;
-            cpu.TcrEl1 = 25 | (1ul << 23) | (2ul << 32);
+            cpu.TcrEl1 = 25 | (1ul << 23) | (2ul << 32) | (1ul << 37); // TBI0 as Linux sets it
             cpu.Ttbr0El1 = TableBase;
             // M on, SA/SA0 off; UCI, UCT, DZE, nTWI, nTWE on as Linux sets them for user space.
             cpu.SctlrEl[1] = (cpu.SctlrEl[1] | 1 | (1ul << 26) | (1ul << 15) | (1ul << 14) | (1ul << 16) | (1ul << 18))
@@ -108,7 +108,7 @@ namespace Capvisor.Arm.Tests.Differential
                     {
                         0x00 or 0x18 => 4, // SIGILL (Linux also reports trapped MSR/MRS at EL0 so)
                         0x3C => 5, // SIGTRAP
-                        0x24 or 0x25 or 0x22 or 0x26 => 11, // SIGSEGV (or SIGBUS, compared as one class)
+                        0x20 or 0x21 or 0x22 or 0x24 or 0x25 or 0x26 => 11, // SIGSEGV (or SIGBUS, compared as one class)
                         _ => 1000 + (int)o.Ec,
                     };
                     break;

@@ -24,6 +24,9 @@ namespace Capvisor.Arm.Tests.Differential
 
         private readonly string _binary;
 
+        private static int EnvTimeout(int fallback) =>
+            int.TryParse(Environment.GetEnvironmentVariable("CAPVISOR_DIFF_TIMEOUT"), out int v) ? v : fallback;
+
         private QemuHarness(string binary) => _binary = binary;
 
         /// <summary>The reason the tools are unusable, or null when both are on PATH.</summary>
@@ -108,6 +111,20 @@ namespace Capvisor.Arm.Tests.Differential
 
             var results = new List<Result>(cases.Count);
             using var output = new BinaryReader(p.StandardOutput.BaseStream);
+            // A case that never reaches the epilogue would hang the harness: give each batch a
+            // generous time limit, then kill it so the test reports which case it was.
+            bool timedOut = false;
+            using var watchdog = new Timer(_ =>
+            {
+                timedOut = true;
+                try
+                {
+                    p.Kill();
+                }
+                catch (InvalidOperationException)
+                {
+                }
+            }, null, TimeSpan.FromSeconds(EnvTimeout(60 + cases.Count / 10)), Timeout.InfiniteTimeSpan);
             try
             {
                 for (int i = 0; i < cases.Count; i++)
@@ -130,8 +147,12 @@ namespace Capvisor.Arm.Tests.Differential
             catch (EndOfStreamException)
             {
                 p.WaitForExit();
+                string words = results.Count < cases.Count
+                    ? string.Join(" ", cases[results.Count].Words.Select(w => w.ToString("X8")))
+                    : "";
                 throw new InvalidOperationException(
-                    $"the harness stopped after {results.Count} of {cases.Count} cases (exit {p.ExitCode}): {stderr.Result}");
+                    $"the harness {(timedOut ? "timed out" : "stopped")} after {results.Count} of {cases.Count} cases "
+                    + $"(exit {p.ExitCode}); next case: {words}; {stderr.Result}");
             }
 
             writer.Wait();

@@ -84,6 +84,7 @@ namespace Capvisor.Arm.Tests.Differential
 
             var words = new List<uint>();
             var branches = new List<int>();
+            var indirect = new List<int>();
             while (words.Count < length)
             {
                 if (dataProcessingOnly)
@@ -113,10 +114,18 @@ namespace Capvisor.Arm.Tests.Differential
                 {
                     AddExclusiveBlock(words);
                 }
-                else if (kind < 95)
+                else if (kind < 93)
                 {
                     branches.Add(words.Count);
                     words.Add(0); // patched below
+                }
+                else if (kind < 95)
+                {
+                    // ADR Xd, target; MOVK Xd, #0, LSL #48; BR/BLR/RET Xd: an indirect branch.
+                    indirect.Add(words.Count);
+                    words.Add(0);
+                    words.Add(0);
+                    words.Add(0);
                 }
                 else
                 {
@@ -129,6 +138,19 @@ namespace Capvisor.Arm.Tests.Differential
             {
                 int target = _rng.Next(i + 1, n + 1); // n = the final branch to the epilogue
                 words[i] = Branch((uint)(target - i));
+            }
+
+            foreach (int i in indirect)
+            {
+                int target = _rng.Next(i + 3, n + 1);
+                uint rd = D();
+                uint offset = (uint)(target - i) * 4;
+                words[i] = ((offset & 3) << 29) | (0b10000u << 24) | ((offset >> 2) << 5) | rd; // ADR
+                // No tag: qemu-user 7.2 does not remove a tag from a branch target (it spins
+                // fetching from the tagged address), so tagged branches are unit-tested instead.
+                uint tag = 0;
+                words[i + 1] = 0xF2E00000u | (tag << 5) | rd; // MOVK Xd, #tag, LSL #48
+                words[i + 2] = Pick(new uint[] { 0xD61F0000u, 0xD63F0000u, 0xD65F0000u }) | (rd << 5);
             }
 
             SetWords(c, words);
