@@ -127,6 +127,29 @@ namespace Capvisor.Arm.Tests
         }
 
         [Fact]
+        public void DecodedInstructionIsCompact()
+        {
+            Assert.Equal(32, System.Runtime.CompilerServices.Unsafe.SizeOf<DecodedInst>());
+        }
+
+        [Fact]
+        public void PstateFieldsAndStackPointerSelection()
+        {
+            var cpu = _m.Cpu;
+            cpu.Sp = 0x4000_9000; // SP_EL1
+            cpu.SpEl[0] = 0x4000_7000;
+            _m.Run(0xD50040BFu, 0x910003E0u); // msr spsel, #0; mov x0, sp
+            Assert.Equal(0x4000_7000ul, cpu.X[0]);
+            _m.Run(0xD50041BFu, 0x910003E0u); // msr spsel, #1; mov x0, sp
+            Assert.Equal(0x4000_9000ul, cpu.X[0]);
+            cpu.Daif = Cpu.DaifI | Cpu.DaifF | Cpu.DaifA;
+            _m.Run(0xD50343FFu); // msr daifclr, #3 (I and F)
+            Assert.Equal(Cpu.DaifA, cpu.Daif);
+            _m.Run(0xD5384240u); // mrs x0, currentel
+            Assert.Equal(4ul, cpu.X[0]);
+        }
+
+        [Fact]
         public void ExceptionReturn()
         {
             _m.Cpu.ElrEl[1] = 0x4000_4000;

@@ -111,6 +111,30 @@ namespace Capvisor.Arm.Tests
         }
 
         [Fact]
+        public void StackPointerWritebackIsCheckedBeforeTheAccess()
+        {
+            Cpu.SctlrEl[1] |= 1ul << 3; // SA
+            Cpu.Sp = Data + 0x108; // misaligned base: the check applies to SP itself, not the address
+            _m.Run(0xF85F0FE0u); // ldr x0, [sp, #-16]!
+            Assert.True(_m.TookException(out uint ec));
+            Assert.Equal(0x26u, ec);
+            Assert.Equal(Data + 0x108, Cpu.SpEl[1]); // no writeback
+        }
+
+        [Fact]
+        public void UnprivilegedAccessesOnEl0Memory()
+        {
+            // EL1 may not execute EL0-writable memory, so run at EL0 (where LDTR/STTR are plain accesses).
+            Cpu.PowerOn(TestMachine.CodeBase, 0, el: 0);
+            Cpu.VbarEl[1] = TestMachine.VectorBase;
+            _m.EnableMmu(el0Access: true);
+            Cpu.X[1] = Data;
+            Cpu.X[2] = 0x5A5A;
+            RunOk(0xF8000822u, 0xF8400820u); // sttr x2, [x1]; ldtr x0, [x1]
+            Assert.Equal(0x5A5Aul, Cpu.X[0]);
+        }
+
+        [Fact]
         public void PairFaultOnSecondAccessWritesNoRegister()
         {
             // The page after the last RAM page is unmapped (external abort): make the second
