@@ -33,10 +33,12 @@ namespace Capvisor.Caps.Analysis
         // Cap facts are transferable capabilities; access facts are memory or CNode contents a thread
         // reaches without holding a capability it could pass on.
         private readonly Dictionary<Fact, Held> _facts = [];
-        private readonly Dictionary<ObjectId, List<ObjectId>> _capsOf = [];
-        private readonly Dictionary<ObjectId, List<ObjectId>> _accessOf = [];
-        private readonly Dictionary<ObjectId, Dictionary<ObjectId, Reason>> _replies = [];
-        private bool _changed;
+        private readonly Dictionary<ObjectId, List<Fact>> _factsOf = [];
+        private readonly Dictionary<ObjectId, List<(ObjectId Subject, CapRights Rights, bool IsCap)>> _reachers = [];
+        private readonly Dictionary<(ObjectId From, ObjectId To), Edge> _edges = [];
+        private readonly Dictionary<ObjectId, List<Edge>> _out = [];
+        private readonly Dictionary<ObjectId, List<ObjectId>> _boundTo = [];
+        private readonly Queue<(Fact Fact, CapRights Rights)> _work = new();
 
         private AuthorityAnalysis(CapdlSpec spec)
         {
@@ -45,14 +47,30 @@ namespace Capvisor.Caps.Analysis
 
         private readonly record struct Fact(ObjectId Subject, ObjectId Object, bool IsCap);
 
-        private sealed class Held(CapRights rights, Reason why)
+        /// <summary>
+        /// What a subject has of one object. Capabilities to the same object with different rights are
+        /// kept apart (an antichain): a Read cap and a Write+Grant cap are not one Read+Write+Grant cap.
+        /// </summary>
+        private sealed class Held(Reason why)
         {
-            public CapRights Rights { get; set; } = rights;
+            public List<CapRights> Rights { get; } = [];
 
             public Reason Why { get; } = why;
         }
 
         private sealed record Reason(string Text, IReadOnlyList<Fact> After);
+
+        /// <summary>Authority flows from one subject to another: every capability (and, for control, all access).</summary>
+        private sealed class Edge(ObjectId from, ObjectId to, Reason why, bool control)
+        {
+            public ObjectId From { get; } = from;
+
+            public ObjectId To { get; } = to;
+
+            public Reason Why { get; } = why;
+
+            public bool Control { get; set; } = control;
+        }
 
         /// <summary>
         /// Checks whether the thread <paramref name="from"/> (a tcb name) can obtain any object named by
@@ -114,32 +132,6 @@ namespace Capvisor.Caps.Analysis
             return ids.Count > 0 ? ids : throw new CapdlException($"{option} '{name}': no such object in the spec");
         }
 
-        private bool Add(Fact f, CapRights rights, Func<Reason> why)
-        {
-            if (_facts.TryGetValue(f, out Held? held))
-            {
-                if ((held.Rights | rights) == held.Rights)
-                {
-                    return false;
-                }
-
-                held.Rights |= rights;
-                _changed = true;
-                return true;
-            }
-
-            _facts[f] = new Held(rights, why());
-            Dictionary<ObjectId, List<ObjectId>> index = f.IsCap ? _capsOf : _accessOf;
-            if (!index.TryGetValue(f.Subject, out List<ObjectId>? list))
-            {
-                index[f.Subject] = list = [];
-            }
-
-            list.Add(f.Object);
-            _changed = true;
-            return true;
-        }
-
         private static CapRights RightsOf(SpecObject target, SpecCap cap) => target.Kind switch
         {
             // Only endpoint, notification and frame capabilities carry meaningful rights in CapDL;
@@ -155,44 +147,106 @@ namespace Capvisor.Caps.Analysis
                 r.HasFlag(CapRights.Read) ? "R" : string.Empty, r.HasFlag(CapRights.Write) ? "W" : string.Empty,
                 r.HasFlag(CapRights.Grant) ? "G" : string.Empty, r.HasFlag(CapRights.GrantReply) ? "P" : string.Empty);
 
-        private string Note(SpecObject t, CapRights r) =>
+        private static string Note(SpecObject t, CapRights r) =>
             t.Kind is ObjectKind.Endpoint or ObjectKind.Notification or ObjectKind.Frame ? $" ({RightsText(r)})" : string.Empty;
+
+        /// <summary>Records a fact; true (and queued) when it is new or brings rights no held capability has.</summary>
+        private void Add(Fact f, CapRights rights, Func<Reason> why)
+        {
+            if (!_facts.TryGetValue(f, out Held? held))
+            {
+                held = new Held(why());
+                _facts[f] = held;
+                if (!_factsOf.TryGetValue(f.Subject, out List<Fact>? list))
+                {
+                    _factsOf[f.Subject] = list = [];
+                }
+
+                list.Add(f);
+            }
+            else if (held.Rights.Any(r => (r & rights) == rights))
+            {
+                return;
+            }
+
+            held.Rights.RemoveAll(r => (r & rights) == r);
+            held.Rights.Add(rights);
+            _work.Enqueue((f, rights));
+        }
+
+        private void AddEdge(ObjectId from, ObjectId to, bool control, Func<Reason> why)
+        {
+            if (from == to)
+            {
+                return;
+            }
+
+            if (_edges.TryGetValue((from, to), out Edge? e))
+            {
+                if (!control || e.Control)
+                {
+                    return;
+                }
+
+                e.Control = true;
+            }
+            else
+            {
+                e = new Edge(from, to, why(), control);
+                _edges[(from, to)] = e;
+                if (!_out.TryGetValue(from, out List<Edge>? list))
+                {
+                    _out[from] = list = [];
+                }
+
+                list.Add(e);
+            }
+
+            foreach (Fact f in _factsOf.GetValueOrDefault(from, []).ToList())
+            {
+                foreach (CapRights r in _facts[f].Rights.ToList())
+                {
+                    Propagate(e, f, r);
+                }
+            }
+        }
+
+        private void Propagate(Edge e, Fact f, CapRights r)
+        {
+            if (f.IsCap)
+            {
+                Add(new Fact(e.To, f.Object, true), r, () => new Reason($"{e.Why.Text}; so {e.To} can obtain {e.From}'s capability to {f.Object}", [.. e.Why.After, f]));
+            }
+            else if (e.Control)
+            {
+                // Driving a thread also reaches what it reaches without a capability (its memory, its CSpace).
+                Add(new Fact(e.To, f.Object, false), r, () => new Reason($"{e.Why.Text}; so {e.To} reaches {f.Object} through {e.From}", [.. e.Why.After, f]));
+            }
+        }
 
         private void Run()
         {
-            var tcbs = _spec.Objects.Values.Where(o => o.Kind == ObjectKind.Tcb).ToList();
-            foreach (SpecObject t in tcbs)
+            foreach (SpecObject t in _spec.Objects.Values.Where(o => o.Kind == ObjectKind.Tcb))
+            {
+                if (t.Slots.TryGetValue(TcbObject.BoundVcpuSlot, out SpecCap? v) && v.Target is ObjectId vcpu)
+                {
+                    if (!_boundTo.TryGetValue(vcpu, out List<ObjectId>? list))
+                    {
+                        _boundTo[vcpu] = list = [];
+                    }
+
+                    list.Add(t.Id);
+                }
+            }
+
+            foreach (SpecObject t in _spec.Objects.Values.Where(o => o.Kind == ObjectKind.Tcb))
             {
                 Seed(t);
             }
 
-            _changed = true;
-            while (_changed)
+            while (_work.TryDequeue(out var item))
             {
-                _changed = false;
-                foreach (SpecObject t in tcbs)
-                {
-                    Expand(t.Id);
-                }
-
-                foreach (var (src, dst, why, control) in Flows(tcbs.Select(t => t.Id).ToList()).ToList())
-                {
-                    foreach (ObjectId o in _capsOf.GetValueOrDefault(src, []).ToList())
-                    {
-                        CapRights r = _facts[new Fact(src, o, true)].Rights;
-                        Add(new Fact(dst, o, true), r, () => new Reason($"{why.Text}; so {dst} can obtain {src}'s capability to {o}", [.. why.After, new Fact(src, o, true)]));
-                    }
-
-                    if (control)
-                    {
-                        // Driving a thread also reaches what it reaches without a capability (its memory, its CSpace).
-                        foreach (ObjectId o in _accessOf.GetValueOrDefault(src, []).ToList())
-                        {
-                            CapRights r = _facts[new Fact(src, o, false)].Rights;
-                            Add(new Fact(dst, o, false), r, () => new Reason($"{why.Text}; so {dst} reaches {o} through {src}", [.. why.After, new Fact(src, o, false)]));
-                        }
-                    }
-                }
+                Process(item.Fact, item.Rights);
             }
         }
 
@@ -226,7 +280,7 @@ namespace Capvisor.Caps.Analysis
                 }
                 else if (o.Kind == ObjectKind.Tcb && cap.Reply != ReplyKind.None)
                 {
-                    AddReply(t, target, new Reason($"thread {t} has a reply capability to {Describe(o)} in its {slotName}", []));
+                    AddEdge(t, target, false, () => new Reason($"thread {t} has a reply capability to {Describe(o)} in its {slotName}, through which it can send capabilities", []));
                 }
                 else
                 {
@@ -236,158 +290,109 @@ namespace Capvisor.Caps.Analysis
             }
         }
 
-        private void AddReply(ObjectId s, ObjectId t, Reason why)
+        private void Process(Fact f, CapRights rights)
         {
-            if (!_replies.TryGetValue(s, out var rs))
+            ObjectId s = f.Subject;
+            SpecObject c = _spec.Objects[f.Object];
+
+            // Take rules: what the fact gives through the object's contents.
+            if (c.Kind == ObjectKind.CNode)
             {
-                _replies[s] = rs = [];
+                foreach (var (slot, cap) in c.Slots)
+                {
+                    if (cap.Target is not ObjectId target)
+                    {
+                        continue;
+                    }
+
+                    SpecObject t = _spec.Objects[target];
+                    if (t.Kind == ObjectKind.Tcb && cap.Reply != ReplyKind.None)
+                    {
+                        AddEdge(s, target, false, () => new Reason($"{Describe(c)} slot {slot} holds a reply capability to {Describe(t)}, through which {s} can send capabilities to it", [f]));
+                        continue;
+                    }
+
+                    CapRights r = RightsOf(t, cap);
+                    Add(new Fact(s, target, true), r, () => new Reason($"{Describe(c)} slot {slot} holds a capability to {Describe(t)}{Note(t, r)}", [f]));
+                }
+            }
+            else if (ObjectKinds.IsPageTable(c.Kind))
+            {
+                foreach (var (slot, cap) in c.Slots)
+                {
+                    if (cap.Target is ObjectId target)
+                    {
+                        SpecObject t = _spec.Objects[target];
+                        Add(new Fact(s, target, false), RightsOf(t, cap), () => new Reason($"{Describe(c)} slot {slot} maps {Describe(t)}", [f]));
+                    }
+                }
+            }
+            else if (c.Kind == ObjectKind.Untyped && f.IsCap && _spec.Covers.TryGetValue(f.Object, out var covered))
+            {
+                foreach (ObjectId inner in covered)
+                {
+                    Add(new Fact(s, inner, true), CapRights.All, () => new Reason($"untyped {f.Object} contains {Describe(_spec.Objects[inner])}: revoking and retyping the untyped yields it", [f]));
+                }
+            }
+            else if (c.Kind == ObjectKind.Tcb && f.IsCap && f.Object != s)
+            {
+                ObjectId t = f.Object;
+                AddEdge(t, s, true, () => new Reason($"{s} holds the TCB of thread {t} and controls that thread", [f]));
+                AddEdge(s, t, false, () => new Reason($"{s} holds the TCB of thread {t} and can set its CSpace to capabilities of its own", [f]));
+            }
+            else if (c.Kind == ObjectKind.Vcpu && f.IsCap)
+            {
+                foreach (ObjectId t in _boundTo.GetValueOrDefault(f.Object, []))
+                {
+                    AddEdge(t, s, true, () => new Reason($"{s} holds vcpu {f.Object}, bound to thread {t}, and can drive that thread", [f]));
+                }
             }
 
-            if (rs.TryAdd(t, why))
+            // Grant rules: the fact may open a channel with every other subject that reaches the same object.
+            if (!_reachers.TryGetValue(f.Object, out var reachers))
             {
-                _changed = true;
+                _reachers[f.Object] = reachers = [];
             }
-        }
 
-        // Take rules: what a subject reaches through the capabilities and access it has.
-        private void Expand(ObjectId s)
-        {
-            var work = new Queue<Fact>(_capsOf.GetValueOrDefault(s, []).Select(o => new Fact(s, o, true))
-                .Concat(_accessOf.GetValueOrDefault(s, []).Select(o => new Fact(s, o, false))));
-            while (work.Count > 0)
+            foreach (var (x, rx, capX) in reachers.ToList())
             {
-                Fact f = work.Dequeue();
-                SpecObject c = _spec.Objects[f.Object];
+                if (x == s)
+                {
+                    continue;
+                }
+
+                var fx = new Fact(x, f.Object, capX);
                 if (c.Kind == ObjectKind.CNode)
                 {
-                    foreach (var (slot, cap) in c.Slots)
-                    {
-                        if (cap.Target is not ObjectId target)
-                        {
-                            continue;
-                        }
-
-                        SpecObject t = _spec.Objects[target];
-                        if (t.Kind == ObjectKind.Tcb && cap.Reply != ReplyKind.None)
-                        {
-                            AddReply(s, target, new Reason($"{Describe(c)} slot {slot} holds a reply capability to {Describe(t)}, through which {s} can send capabilities to it", [f]));
-                            continue;
-                        }
-
-                        CapRights r = RightsOf(t, cap);
-                        var nf = new Fact(s, target, true);
-                        if (Add(nf, r, () => new Reason($"{Describe(c)} slot {slot} holds a capability to {Describe(t)}{Note(t, r)}", [f])))
-                        {
-                            work.Enqueue(nf);
-                        }
-                    }
+                    AddEdge(s, x, false, () => new Reason($"{s} and {x} can both reach CNode {f.Object}: {s} can copy capabilities into it and {x} can take them", [f, fx]));
+                    AddEdge(x, s, false, () => new Reason($"{x} and {s} can both reach CNode {f.Object}: {x} can copy capabilities into it and {s} can take them", [fx, f]));
                 }
-                else if (ObjectKinds.IsPageTable(c.Kind))
+                else if (c.Kind == ObjectKind.Endpoint && f.IsCap && capX)
                 {
-                    foreach (var (slot, cap) in c.Slots)
-                    {
-                        if (cap.Target is ObjectId target)
-                        {
-                            SpecObject t = _spec.Objects[target];
-                            var nf = new Fact(s, target, false);
-                            if (Add(nf, RightsOf(t, cap), () => new Reason($"{Describe(c)} slot {slot} maps {Describe(t)}", [f])))
-                            {
-                                work.Enqueue(nf);
-                            }
-                        }
-                    }
+                    EndpointFlows(f.Object, s, rights, f, x, rx, fx);
+                    EndpointFlows(f.Object, x, rx, fx, s, rights, f);
                 }
-                else if (c.Kind == ObjectKind.Untyped && f.IsCap && _spec.Covers.TryGetValue(f.Object, out var covered))
-                {
-                    foreach (ObjectId inner in covered)
-                    {
-                        var nf = new Fact(s, inner, true);
-                        if (Add(nf, CapRights.All, () => new Reason($"untyped {f.Object} contains {Describe(_spec.Objects[inner])}: revoking and retyping the untyped yields it", [f])))
-                        {
-                            work.Enqueue(nf);
-                        }
-                    }
-                }
+            }
+
+            reachers.Add((s, rights, f.IsCap));
+
+            // Whatever the fact is, it flows on along the subject's existing edges.
+            foreach (Edge e in _out.GetValueOrDefault(s, []).ToList())
+            {
+                Propagate(e, f, rights);
             }
         }
 
-        // Grant rules: pairs (from, to) such that every capability of from can reach to.
-        private IEnumerable<(ObjectId From, ObjectId To, Reason Why, bool Control)> Flows(List<ObjectId> tcbs)
+        private void EndpointFlows(ObjectId ep, ObjectId a, CapRights ra, Fact fa, ObjectId b, CapRights rb, Fact fb)
         {
-            foreach (var (s, replies) in _replies)
+            if (ra.HasFlag(CapRights.Write | CapRights.Grant) && rb.HasFlag(CapRights.Read))
             {
-                foreach (var (t, why) in replies)
-                {
-                    if (s != t)
-                    {
-                        yield return (s, t, why, false);
-                    }
-                }
+                AddEdge(a, b, false, () => new Reason($"{a} can send capabilities over endpoint {ep} ({RightsText(ra)}: Write and Grant) and {b} can receive on it ({RightsText(rb)})", [fa, fb]));
             }
 
-            var holders = new Dictionary<ObjectId, List<(ObjectId Subject, CapRights Rights, bool IsCap)>>();
-            foreach (var (f, h) in _facts)
+            if (ra.HasFlag(CapRights.Read | CapRights.Grant) && rb.HasFlag(CapRights.Write) && (rb & (CapRights.Grant | CapRights.GrantReply)) != 0)
             {
-                if (!holders.TryGetValue(f.Object, out var list))
-                {
-                    holders[f.Object] = list = [];
-                }
-
-                list.Add((f.Subject, h.Rights, f.IsCap));
-            }
-
-            foreach (var (obj, list) in holders)
-            {
-                SpecObject o = _spec.Objects[obj];
-                switch (o.Kind)
-                {
-                    case ObjectKind.Endpoint:
-                        foreach (var (a, ra, ca) in list.Where(x => x.IsCap))
-                        {
-                            foreach (var (b, rb, cb) in list.Where(x => x.IsCap && x.Subject != a))
-                            {
-                                if (ra.HasFlag(CapRights.Write | CapRights.Grant) && rb.HasFlag(CapRights.Read))
-                                {
-                                    yield return (a, b, new Reason($"{a} can send capabilities over endpoint {obj} ({RightsText(ra)}: Write and Grant) and {b} can receive on it ({RightsText(rb)})", [new Fact(a, obj, true), new Fact(b, obj, true)]), false);
-                                }
-
-                                if (ra.HasFlag(CapRights.Read | CapRights.Grant) && rb.HasFlag(CapRights.Write) && (rb & (CapRights.Grant | CapRights.GrantReply)) != 0)
-                                {
-                                    yield return (a, b, new Reason($"{b} can call over endpoint {obj} ({RightsText(rb)}) and {a}, receiving with Grant ({RightsText(ra)}), can send capabilities back in the reply", [new Fact(a, obj, true), new Fact(b, obj, true)]), false);
-                                }
-                            }
-                        }
-
-                        break;
-                    case ObjectKind.CNode:
-                        foreach (var (a, _, ca) in list)
-                        {
-                            foreach (var (b, _, cb) in list.Where(x => x.Subject != a))
-                            {
-                                yield return (a, b, new Reason($"{a} and {b} can both reach CNode {obj}: {a} can copy capabilities into it and {b} can take them", [new Fact(a, obj, ca), new Fact(b, obj, cb)]), false);
-                            }
-                        }
-
-                        break;
-                    case ObjectKind.Tcb:
-                        foreach (var (a, _, _) in list.Where(x => x.IsCap && x.Subject != obj))
-                        {
-                            yield return (a, obj, new Reason($"{a} holds the TCB of thread {obj} and can set its CSpace to capabilities of its own", [new Fact(a, obj, true)]), false);
-                            yield return (obj, a, new Reason($"{a} holds the TCB of thread {obj} and controls that thread", [new Fact(a, obj, true)]), true);
-                        }
-
-                        break;
-                    case ObjectKind.Vcpu:
-                        foreach (SpecObject t in _spec.Objects.Values.Where(t => t.Kind == ObjectKind.Tcb && t.Slots.TryGetValue(TcbObject.BoundVcpuSlot, out SpecCap? v) && v.Target == obj))
-                        {
-                            foreach (var (a, _, _) in list.Where(x => x.IsCap && x.Subject != t.Id))
-                            {
-                                yield return (t.Id, a, new Reason($"{a} holds vcpu {obj}, bound to thread {t.Id}, and can drive that thread", [new Fact(a, obj, true)]), true);
-                            }
-                        }
-
-                        break;
-                }
+                AddEdge(a, b, false, () => new Reason($"{b} can call over endpoint {ep} ({RightsText(rb)}) and {a}, receiving with Grant ({RightsText(ra)}), can send capabilities back in the reply", [fa, fb]));
             }
         }
 
