@@ -151,6 +151,48 @@ namespace Capvisor.Caps.Tests.Analysis
         }
 
         [Fact]
+        public void RightsOfSeparateCapabilitiesDoNotCombine()
+        {
+            // b receives on e with a Read-only cap and sends with a separate Write+Grant cap; no single cap
+            // of b has Read and Grant, so its replies to callers cannot carry capabilities.
+            const string text = """
+                arch aarch64
+                objects { b = tcb  c = tcb  cb = cnode (2 bits)  cc = cnode (2 bits)  e = ep  secret = frame (4k) }
+                caps {
+                  b { cspace: cb }  c { cspace: cc }
+                  cb { 0: e (R) 1: e (WG) 2: secret (RW) }
+                  cc { 0: e (WP) }
+                }
+                """;
+            Assert.False(AuthorityAnalysis.Check(CapdlParser.Parse(text), "secret", "c").Reachable);
+            Assert.True(AuthorityAnalysis.Check(CapdlParser.Parse(text.Replace("0: e (R)", "0: e (RG)")), "secret", "c").Reachable);
+        }
+
+        [Fact]
+        public void LongGrantChainsAreFollowed()
+        {
+            // t0 -> t1 -> ... -> t29 by endpoints with Grant; the last thread's frame flows back to nobody,
+            // but t0's frame reaches t29.
+            var sb = new System.Text.StringBuilder("arch aarch64\nobjects {\n");
+            for (int i = 0; i < 30; i++)
+            {
+                sb.Append($"t{i} = tcb\nc{i} = cnode (4 bits)\ne{i} = ep\nf{i}[8] = frame (4k)\n");
+            }
+
+            sb.Append("}\ncaps {\n");
+            for (int i = 0; i < 30; i++)
+            {
+                sb.Append($"t{i} {{ cspace: c{i} }}\nc{i} {{ 0: e{i} (R) 1: f{i}[] (RW) {(i + 1 < 30 ? $"12: e{i + 1} (WG)" : string.Empty)} }}\n");
+            }
+
+            CapdlSpec s = CapdlParser.Parse(sb.Append("}\n").ToString());
+            AuthorityResult r = AuthorityAnalysis.Check(s, "f0", "t29");
+            Assert.True(r.Reachable);
+            Assert.Contains(r.Witness, w => w.Subject == "t15");
+            Assert.False(AuthorityAnalysis.Check(s, "f29", "t0").Reachable);
+        }
+
+        [Fact]
         public void UnknownNamesAreReported()
         {
             var e = Assert.Throws<CapdlException>(() => AuthorityAnalysis.Check(Load("realm-data-channel.cdl"), "nothing", "host_tcb"));
