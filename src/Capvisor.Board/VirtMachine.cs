@@ -209,6 +209,14 @@ namespace Capvisor.Board
                     ulong retired = cpu.Retired, exceptions = cpu.ExceptionsTaken;
                     Clock.BeginSlice(i, retired);
                     var why = cpu.Run((long)slice);
+                    if (Cpus.Length > 1)
+                    {
+                        // The exclusive monitors are per CPU; other CPUs run (and store) between
+                        // slices, so a reservation must not outlive its slice: an LDXR/STXR pair
+                        // that straddles a switch fails and retries (a permitted spurious clear).
+                        cpu.ClearExclusiveMonitor();
+                    }
+
                     if (cpu.Retired != retired || why == CpuExit.Budget)
                     {
                         progress = true;

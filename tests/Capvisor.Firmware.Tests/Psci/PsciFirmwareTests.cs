@@ -218,6 +218,67 @@ namespace Capvisor.Firmware.Tests.Psci
             Assert.Equal("U", System.Text.Encoding.ASCII.GetString(output.ToArray()));
         }
 
+        [Fact]
+        public void ExclusiveIncrementsFromTwoCpusAreAtomic()
+        {
+            // CPU 0 starts CPU 1 on the loop, both add 1 to a shared counter N times with
+            // LDXR/ADD/STXR/CBNZ; CPU 1 then powers off, CPU 0 waits for that and switches off.
+            const int n = 50_000;
+            ulong counter = Ram + 0x10_0000;
+            var w = new List<uint>();
+            w.AddRange(Mov(0, PsciFunction.CpuOn64));
+            w.AddRange(Mov(1, 1));
+            int patchEntry = w.Count;
+            w.AddRange([0, 0, 0]); // x2 = loop address (patched below)
+            w.Add(0xD4000002); // hvc #0
+            int loopStart = w.Count;
+            w.AddRange(Mov(10, counter));
+            w.AddRange(Mov(9, n));
+            int loop = w.Count;
+            w.Add(0xC85F7D4B); // ldxr x11, [x10]
+            w.Add(0x9100056B); // add x11, x11, #1
+            w.Add(0xC80C7D4B); // stxr w12, x11, [x10]
+            w.Add(0x35000000u | ((uint)((loop - w.Count) & 0x7FFFF) << 5) | 12); // cbnz w12, loop
+            w.Add(0xF1000529); // subs x9, x9, #1
+            w.Add(0x54000001u | ((uint)((loop - w.Count) & 0x7FFFF) << 5)); // b.ne loop
+            w.Add(0xD53800A8); // mrs x8, mpidr_el1
+            w.Add(0x92401D08); // and x8, x8, #0xff
+            int toCpu0 = w.Count;
+            w.Add(0); // cbz x8, cpu0 (patched)
+            w.AddRange(Mov(0, PsciFunction.CpuOff));
+            w.Add(0xD4000002);
+            int cpu0 = w.Count;
+            w[toCpu0] = 0xB4000000u | ((uint)((cpu0 - toCpu0) & 0x7FFFF) << 5) | 8;
+            w.AddRange(Mov(0, PsciFunction.AffinityInfo64));
+            w.AddRange(Mov(1, 1));
+            w.AddRange(Mov(2, 0));
+            w.Add(0xD4000002);
+            w.Add(0xF100041F); // cmp x0, #1
+            w.Add(0x54000001u | ((uint)((cpu0 - w.Count) & 0x7FFFF) << 5)); // b.ne (ask again)
+            w.AddRange(Mov(0, PsciFunction.SystemOff));
+            w.Add(0xD4000002);
+            ulong code = Ram + 0x8_0000;
+            var entry = Mov(2, code + (ulong)loopStart * 4).ToList();
+            for (int i = 0; i < 3; i++)
+            {
+                w[patchEntry + i] = i < entry.Count ? entry[i] : 0xD503201F; // nop padding
+            }
+
+            var image = new byte[w.Count * 4];
+            Buffer.BlockCopy(w.ToArray(), 0, image, 0, image.Length);
+            using var m = new VirtMachine(new VirtMachineOptions
+            {
+                CpuCount = 2,
+                MemoryMiB = 16,
+                Kernel = image,
+                Deterministic = true,
+                Quantum = 997, // many switches, at varying points in the loop
+                Timeout = TimeSpan.FromSeconds(60),
+            }, mc => new PsciFirmware(mc));
+            Assert.Equal(MachineExitReason.SystemOff, m.Run().Reason);
+            Assert.Equal((ulong)(2 * n), BitConverter.ToUInt64(m.Ram.GetSpan(counter, 8)));
+        }
+
         private static IEnumerable<uint> Mov(int rd, ulong value)
         {
             yield return 0xD2800000u | ((uint)(value & 0xFFFF) << 5) | (uint)rd;
