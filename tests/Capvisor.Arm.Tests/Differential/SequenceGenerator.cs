@@ -134,15 +134,29 @@ namespace Capvisor.Arm.Tests.Differential
             }
 
             int n = words.Count;
+            // No branch may land inside an ADR/MOVK/BR group: its register could still hold an
+            // earlier group's target, and the sequence would loop forever.
+            var inside = new HashSet<int>(indirect.SelectMany(i => new[] { i + 1, i + 2 }));
+            int Target(int from)
+            {
+                int t;
+                do
+                {
+                    t = _rng.Next(from, n + 1); // n = the final branch to the epilogue
+                }
+                while (inside.Contains(t));
+                return t;
+            }
+
             foreach (int i in branches)
             {
-                int target = _rng.Next(i + 1, n + 1); // n = the final branch to the epilogue
+                int target = Target(i + 1);
                 words[i] = Branch((uint)(target - i));
             }
 
             foreach (int i in indirect)
             {
-                int target = _rng.Next(i + 3, n + 1);
+                int target = Target(i + 3);
                 uint rd = D();
                 uint offset = (uint)(target - i) * 4;
                 words[i] = ((offset & 3) << 29) | (0b10000u << 24) | ((offset >> 2) << 5) | rd; // ADR
