@@ -27,6 +27,9 @@ static int handler(exc_frame *f, int vec)
     u64 iar = read_sysreg(icc_iar1_el1);
     if (((u32)iar & 0xffffff) == INTID_UART) {
         mis_seen |= mmio_read32(UART + UARTMIS);
+        /* clear first, then drain: a character arriving after the drain raises the interrupt
+         * again (clearing after the drain could swallow that and leave it unread) */
+        mmio_write32(UART + UARTICR, (1u << 4) | (1u << 6));
         while (!(mmio_read32(UART + UARTFR) & (1u << 4))) {
             u32 d = mmio_read32(UART + UARTDR);
             if (d & 0xf00)
@@ -37,7 +40,6 @@ static int handler(exc_frame *f, int vec)
             else if (len2 < (int)sizeof(line2) - 1)
                 line2[len2++] = c;
         }
-        mmio_write32(UART + UARTICR, (1u << 4) | (1u << 6));
     }
     write_sysreg(icc_eoir1_el1, iar);
     isb();
