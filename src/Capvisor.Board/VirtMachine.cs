@@ -24,6 +24,7 @@ namespace Capvisor.Board
         private readonly SerialInputPump? _input;
         private readonly LoopDetector[] _loops;
         private ulong _lastEventCounter;
+        private bool _inputReleased;
         private MachineExit? _exit;
 
         /// <summary>Builds the board and loads the boot images.</summary>
@@ -53,7 +54,14 @@ namespace Capvisor.Board
             Ram = new RamBlock(VirtMemoryMap.RamBase, (ulong)options.MemoryMiB << 20);
             Memory = new PhysicalAddressSpace(Ram, new MmioBus());
             Gic = new GicV3(n);
-            Uart = new Pl011(options.SerialOutput, new SpiLine(Gic, VirtMemoryMap.UartSpi));
+            var serialOutput = options.SerialOutput;
+            _inputReleased = string.IsNullOrEmpty(options.SerialInputAfter);
+            if (!_inputReleased)
+            {
+                serialOutput = new MarkerWatchStream(serialOutput, System.Text.Encoding.UTF8.GetBytes(options.SerialInputAfter!), () => _inputReleased = true);
+            }
+
+            Uart = new Pl011(serialOutput, new SpiLine(Gic, VirtMemoryMap.UartSpi));
             long epoch = options.Deterministic ? DeterministicEpoch : DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             Rtc = new Pl031(() => Clock.NowNs, epoch, new SpiLine(Gic, VirtMemoryMap.RtcSpi));
             Memory.MapDevice("gic-distributor", VirtMemoryMap.GicDistributor, GicV3.DistributorSize, Gic.Distributor);
@@ -340,7 +348,7 @@ namespace Capvisor.Board
 
         private void PumpInput()
         {
-            if (_input == null)
+            if (_input == null || !_inputReleased)
             {
                 return;
             }

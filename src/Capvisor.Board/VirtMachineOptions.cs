@@ -45,6 +45,13 @@ namespace Capvisor.Board
         /// <summary>Where the UART's input comes from, or null for none. Seekable streams are read synchronously (deterministic).</summary>
         public Stream? SerialInput { get; init; }
 
+        /// <summary>
+        /// Holds <see cref="SerialInput"/> back until the guest has printed this text (e.g. a shell
+        /// prompt), for scripted sessions: Linux's PL011 driver discards what waits in the FIFO when
+        /// it starts, as on QEMU. Null feeds input from the start.
+        /// </summary>
+        public string? SerialInputAfter { get; init; }
+
         /// <summary>Instructions per CPU per scheduling slice.</summary>
         public long Quantum { get; init; } = 20_000;
 

@@ -147,6 +147,36 @@ namespace Capvisor.Board.Tests
         }
 
         [Fact]
+        public void InputIsHeldBackUntilTheMarkerIsPrinted()
+        {
+            // Prints '>' then reads UARTDR: with the input held until '>', the read finds 'Q'.
+            // Without the marker having been printed yet, an earlier read would find nothing.
+            var code = new List<uint>();
+            code.AddRange(Mov64(1, VirtMemoryMap.Uart));
+            code.Add(LdrW(4, 1)); // UARTDR before the prompt: empty
+            code.AddRange(PutChar('>'));
+            code.AddRange(Mov64(9, 30_000));
+            code.Add(0xF1000529); // subs x9, x9, #1 (wait a few quanta)
+            code.Add(0x54000001u | ((uint)(-1 & 0x7FFFF) << 5)); // b.ne
+            code.Add(LdrW(3, 1)); // UARTDR after the prompt
+            code.AddRange(SystemOff());
+            var output = new MemoryStream();
+            using var m = new VirtMachine(new VirtMachineOptions
+            {
+                MemoryMiB = 16,
+                Kernel = Elf(code, VirtMemoryMap.RamBase + 0x8_0000),
+                Deterministic = true,
+                SerialOutput = output,
+                SerialInput = new MemoryStream("Q"u8.ToArray()),
+                SerialInputAfter = ">",
+            }, mc => new TestFirmware(mc));
+            Assert.Equal(MachineExitReason.SystemOff, m.Run().Reason);
+            Assert.Equal(0ul, m.Cpus[0].X[4]);
+            Assert.Equal((ulong)'Q', m.Cpus[0].X[3]);
+            Assert.Equal(">", System.Text.Encoding.ASCII.GetString(output.ToArray()));
+        }
+
+        [Fact]
         public void FindCpuFollowsMpidrLayout()
         {
             using var machine = Machines.Create(cpus: 10);

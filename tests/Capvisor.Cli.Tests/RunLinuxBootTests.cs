@@ -1,5 +1,7 @@
 using System.Text;
+using Capvisor.Board;
 using Capvisor.Cli.Commands;
+using Capvisor.Firmware.Psci;
 
 namespace Capvisor.Cli.Tests
 {
@@ -47,6 +49,36 @@ namespace Capvisor.Cli.Tests
             Assert.Contains("9000000.pl011: ttyAMA0 at MMIO 0x9000000", log);
             Assert.Contains("rtc-pl031 9010000.pl031: registered as rtc0", log);
             Assert.DoesNotContain("Unable to handle kernel", log);
+        }
+
+        [Fact]
+        public void DebianShellRunsACommandAndPowersOff()
+        {
+            string dir = Environment.GetEnvironmentVariable("CAPVISOR_GUEST_DIR")
+                ?? Path.Combine(BareMetalRunner.RepoRoot, ".cache", "guest");
+            string kernel = Path.Combine(dir, "Image"), initrd = Path.Combine(dir, "initramfs.cpio.gz");
+            if (!File.Exists(kernel) || !File.Exists(initrd))
+            {
+                return; // no guest assets: run scripts/guest-assets.sh to enable this test
+            }
+
+            var serial = new MemoryStream();
+            using var machine = new VirtMachine(new VirtMachineOptions
+            {
+                Kernel = File.ReadAllBytes(kernel),
+                Initrd = File.ReadAllBytes(initrd),
+                CommandLine = "console=ttyAMA0 nokaslr",
+                Deterministic = true,
+                Timeout = TimeSpan.FromMinutes(10),
+                SerialOutput = serial,
+                SerialInput = new MemoryStream("echo capvisor-$((6*7))\npoweroff -f\n"u8.ToArray()),
+                SerialInputAfter = "/ # ",
+            }, m => new PsciFirmware(m));
+            var exit = machine.Run();
+            string log = Encoding.UTF8.GetString(serial.ToArray());
+            Assert.True(exit.Reason == MachineExitReason.SystemOff, $"{exit.Message}\n{Tail(log)}");
+            Assert.Contains("\ncapvisor-42", log);
+            Assert.Contains("reboot: Power down", log);
         }
 
         private static string Tail(string log) => log.Length > 3000 ? log[^3000..] : log;
