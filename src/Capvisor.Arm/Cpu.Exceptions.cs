@@ -20,7 +20,7 @@ namespace Capvisor.Arm
 
         /// <summary>The current PSTATE in SPSR format.</summary>
         public ulong Pstate =>
-            Nzcv | Daif | (IllegalState ? 1u << 20 : 0) | (uint)(CurrentEl << 2) | (uint)SpSel;
+            Nzcv | (_pstateSs ? 1u << 21 : 0) | Daif | (IllegalState ? 1u << 20 : 0) | (uint)(CurrentEl << 2) | (uint)SpSel;
 
         /// <summary>The EL synchronous exceptions from the current EL are taken to.</summary>
         private int SyncTargetEl => CurrentEl == 0 ? 1 : CurrentEl;
@@ -33,6 +33,7 @@ namespace Capvisor.Arm
         [DoesNotReturn]
         public void SupervisorCall(ushort imm)
         {
+            CompleteStep();
             TakeException(SyncTargetEl, Syndrome(ExceptionClass.Svc64, imm), NextPc, 0, vectorOffset: 0);
             throw ArchitecturalException.Instance;
         }
@@ -40,6 +41,7 @@ namespace Capvisor.Arm
         /// <summary>HVC #imm: handed to the C# hypervisor/firmware; UNDEFINED at EL0 or when unhandled.</summary>
         public void HypervisorCall(ushort imm)
         {
+            CompleteStep();
             if (CurrentEl == 0 || !_host.HypervisorCall(this, imm))
             {
                 Undefined();
@@ -49,6 +51,7 @@ namespace Capvisor.Arm
         /// <summary>SMC #imm: handed to the C# monitor; UNDEFINED at EL0 or when unhandled.</summary>
         public void SecureMonitorCall(ushort imm)
         {
+            CompleteStep();
             if (CurrentEl == 0 || !_host.SecureMonitorCall(this, imm))
             {
                 Undefined();
@@ -112,6 +115,8 @@ namespace Capvisor.Arm
 
             Daif = DaifD | DaifA | DaifI | DaifF;
             IllegalState = false;
+            _pstateSs = false;
+            _stepping = false;
             SetPstateEl(target, 1);
             ClearExclusiveMonitor();
             Pc = vectorBase + offset;
@@ -135,6 +140,7 @@ namespace Capvisor.Arm
                 || (m & 2) != 0 // M[1] is reserved
                 || (targetEl == 0 && (m & 1) != 0)
                 || (spsr & (1u << 20)) != 0;
+            CompleteStep();
 
             Nzcv = (uint)spsr & 0xF0000000u;
             Daif = (uint)spsr & 0x3C0u;
@@ -151,6 +157,10 @@ namespace Capvisor.Arm
                 IllegalState = false;
                 SetPstateEl(targetEl, (int)(m & 1));
             }
+
+            // PSTATE.SS takes SPSR.SS when software step is enabled at the target.
+            _stepping = false;
+            _pstateSs = (spsr & (1u << 21)) != 0 && SoftwareStepEnabled();
 
             NextPc = target;
             _attention = true;

@@ -83,6 +83,11 @@ namespace Capvisor.Arm
         {
             bool unprivileged = (flags & AccessFlags.Unprivileged) != 0 && CurrentEl == 1;
             CheckAlignment(va, size, flags, write: false);
+            if (_watchpointsArmed)
+            {
+                CheckWatchpoints(va, size, write: false);
+            }
+
             if ((va & 0xFFF) + (ulong)size > 0x1000)
             {
                 ulong value = 0;
@@ -120,6 +125,11 @@ namespace Capvisor.Arm
         {
             bool unprivileged = (flags & AccessFlags.Unprivileged) != 0 && CurrentEl == 1;
             CheckAlignment(va, size, flags, write: true);
+            if (_watchpointsArmed)
+            {
+                CheckWatchpoints(va, size, write: true);
+            }
+
             if ((va & 0xFFF) + (ulong)size > 0x1000)
             {
                 // Check every byte's translation first so a fault on the second page leaves
@@ -198,6 +208,19 @@ namespace Capvisor.Arm
             if ((pc & 3) != 0)
             {
                 RaiseSynchronous(ExceptionClass.PcAlignment, 0, pc);
+            }
+
+            if (_breakpointsArmed)
+            {
+                // Every fetch is checked: no fetch cache, no execute TLB.
+                CheckBreakpoints(pc);
+                var checkedFetch = TranslateOrFault(pc, AccessKind.Execute, unprivileged: false, 4);
+                if (checkedFetch.Host == null)
+                {
+                    InstructionAbort(pc, FaultStatus.ExternalAbort);
+                }
+
+                return *(uint*)(checkedFetch.Host + (pc & 0xFFF));
             }
 
             int priv = CurrentEl == 0 ? 0 : 1;

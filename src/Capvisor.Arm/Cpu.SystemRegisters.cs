@@ -56,6 +56,11 @@ namespace Capvisor.Arm
             Afsr0El1 = Afsr1El1 = MdscrEl1 = OsdlrEl1 = CsselrEl1 = 0;
             _osLock = true;
             _debugRegisters.Clear();
+            Array.Clear(Dbgbvr);
+            Array.Clear(Dbgbcr);
+            Array.Clear(Dbgwvr);
+            Array.Clear(Dbgwcr);
+            _breakpointsArmed = _watchpointsArmed = false;
         }
 
         /// <summary>MRS: reads system register <paramref name="encoding"/> into the result, or takes the exception the access gives.</summary>
@@ -141,6 +146,11 @@ namespace Capvisor.Arm
                 return 0;
             }
 
+            if (TryDebugRegister(encoding, out ulong[]? array, out int index))
+            {
+                return array![index];
+            }
+
             if (IsDebugStorageRegister(encoding))
             {
                 return _debugRegisters.GetValueOrDefault(encoding);
@@ -207,14 +217,21 @@ namespace Capvisor.Arm
                 case SysReg.TPIDR_EL1: TpidrEl1 = value; return;
                 case SysReg.TPIDRRO_EL0: TpidrroEl0 = value; return;
                 case SysReg.CNTKCTL_EL1: CntkctlEl1 = value & 0x3FF; return;
-                case SysReg.MDSCR_EL1: MdscrEl1 = value; return;
-                case SysReg.OSLAR_EL1: _osLock = (value & 1) != 0; return;
-                case SysReg.OSDLR_EL1: OsdlrEl1 = value & 1; return;
+                case SysReg.MDSCR_EL1: MdscrEl1 = value; UpdateDebugArming(); return;
+                case SysReg.OSLAR_EL1: _osLock = (value & 1) != 0; UpdateDebugArming(); return;
+                case SysReg.OSDLR_EL1: OsdlrEl1 = value & 1; UpdateDebugArming(); return;
             }
 
             if (IsIdRegisterSpace(encoding))
             {
                 Undefined(); // read-only
+            }
+
+            if (TryDebugRegister(encoding, out ulong[]? array, out int index))
+            {
+                array![index] = value;
+                UpdateDebugArming();
+                return;
             }
 
             if (IsDebugStorageRegister(encoding))
@@ -391,6 +408,27 @@ namespace Capvisor.Arm
         private static bool IsIdRegisterSpace(uint e) =>
             SysReg.Op0(e) == 3 && SysReg.Op1(e) == 0 && SysReg.CRn(e) == 0 && SysReg.CRm(e) >= 1;
 
+        /// <summary>DBGBVR/DBGBCR/DBGWVR/DBGWCR&lt;n&gt;_EL1: op0 2, op1 0, CRn 0, CRm n, op2 4..7.</summary>
+        private bool TryDebugRegister(uint e, out ulong[]? array, out int index)
+        {
+            array = null;
+            index = (int)SysReg.CRm(e);
+            if (SysReg.Op0(e) != 2 || SysReg.Op1(e) != 0 || SysReg.CRn(e) != 0)
+            {
+                return false;
+            }
+
+            array = SysReg.Op2(e) switch
+            {
+                4 when index < BreakpointCount => Dbgbvr,
+                5 when index < BreakpointCount => Dbgbcr,
+                6 when index < WatchpointCount => Dbgwvr,
+                7 when index < WatchpointCount => Dbgwcr,
+                _ => null,
+            };
+            return array != null;
+        }
+
         private static bool IsDebugStorageRegister(uint e)
         {
             if (SysReg.Op0(e) != 2 || SysReg.Op1(e) != 0)
@@ -399,9 +437,8 @@ namespace Capvisor.Arm
             }
 
             uint crn = SysReg.CRn(e), crm = SysReg.CRm(e), op2 = SysReg.Op2(e);
-            // DBGBVR/BCR<n> (n < 6), DBGWVR/WCR<n> (n < 4), MDCCINT, OSECCR, DBGCLAIM*, DBGPRCR.
-            return (crn == 0 && ((op2 is 4 or 5 && crm < 6) || (op2 is 6 or 7 && crm < 4)))
-                || (crn == 0 && crm == 2 && op2 == 0)
+            // MDCCINT, OSECCR, DBGCLAIMSET/CLR, DBGPRCR: storage only.
+            return (crn == 0 && crm == 2 && op2 == 0)
                 || (crn == 0 && crm == 6 && op2 == 2)
                 || (crn == 7 && crm is 8 or 9 && op2 == 6)
                 || (crn == 1 && crm == 4 && op2 == 4);

@@ -104,7 +104,8 @@ namespace Capvisor.Arm
                 DataAbort(va, status, kind == AccessKind.Write);
             }
 
-            if (host != null)
+            bool armed = kind == AccessKind.Execute ? _breakpointsArmed : _watchpointsArmed;
+            if (host != null && !armed)
             {
                 int priv = unprivileged || CurrentEl == 0 ? 0 : 1;
                 ref TlbEntry e = ref _tlb[((int)kind * 2 + priv) * TlbEntries + (int)((va >> 12) & TlbMask)];

@@ -250,6 +250,11 @@ namespace Capvisor.Arm
                 return false;
             }
 
+            if (SoftwareStep())
+            {
+                return false;
+            }
+
             if (_fiqLine && (Daif & DaifF) == 0)
             {
                 TakeInterrupt(fiq: true);
@@ -378,6 +383,7 @@ namespace Capvisor.Arm
             Nzcv = 0;
             Daif = DaifD | DaifA | DaifI | DaifF;
             IllegalState = false;
+            _pstateSs = _stepping = false;
             Waiting = false;
             Fpcr = Fpsr = 0;
             ResetSystemRegisters();
