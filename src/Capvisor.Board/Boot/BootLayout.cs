@@ -26,5 +26,8 @@ namespace Capvisor.Board.Boot
 
         /// <summary>The value of x0 at entry: the DTB address for Linux-style kernels, 0 for ELF (as QEMU).</summary>
         public ulong X0 { get; init; }
+
+        /// <summary>What was loaded differently from what the image asked for (e.g. segments skipped).</summary>
+        public IReadOnlyList<string> Warnings { get; init; } = [];
     }
 }

@@ -12,7 +12,8 @@ namespace Capvisor.Board.Boot
     /// <item>Image: at RAM base + text_offset, moved up by 2 MiB when that is below 4 KiB (where
     /// QEMU's stub lives), so a modern kernel (text_offset 0) starts at RAM base + 2 MiB.</item>
     /// <item>Raw binary: at RAM base + 0x80000, entered like an Image (x0 = DTB).</item>
-    /// <item>ELF: PT_LOAD segments at their physical addresses; every segment must lie in RAM;
+    /// <item>ELF: PT_LOAD segments at their physical addresses; every segment must lie in RAM,
+    /// except segments wholly in the (unmodelled) flash window, which are skipped with a warning;
     /// x0 = 0 (QEMU sets no registers for ELF).</item>
     /// <item>Initrd: RAM base + min(RAM/2, 128 MiB), above the end of a Linux kernel.</item>
     /// <item>DTB: after the initrd, 2 MiB-aligned; for ELF at RAM base when no segment is there.</item>
@@ -22,6 +23,9 @@ namespace Capvisor.Board.Boot
     {
         private const ulong Align2M = 2ul << 20;
         private const ulong StubSize = 0x1000;
+
+        /// <summary>QEMU virt's two 64 MiB flash banks, which this board does not model.</summary>
+        private const ulong FlashEnd = 0x0800_0000;
 
         /// <summary>
         /// Loads everything into <paramref name="memory"/>. <paramref name="buildDtb"/> receives the
@@ -34,6 +38,7 @@ namespace Capvisor.Board.Boot
             var ram = memory.Ram;
             ulong kernelStart, kernelEnd, entry;
             var occupied = new List<(ulong Start, ulong End, string What)>();
+            var warnings = new List<string>();
             switch (kernel.Format)
             {
                 case KernelFormat.Elf:
@@ -43,6 +48,14 @@ namespace Capvisor.Board.Boot
                     {
                         if (seg.MemorySize == 0)
                         {
+                            continue;
+                        }
+
+                        if (seg.PhysicalAddress + seg.MemorySize <= FlashEnd && seg.PhysicalAddress + seg.MemorySize > seg.PhysicalAddress)
+                        {
+                            // QEMU loads such segments (often a linker's stray .note) into its
+                            // flash; the program runs from RAM, so skipping them keeps it runnable.
+                            warnings.Add($"ELF segment at 0x{seg.PhysicalAddress:x} (0x{seg.MemorySize:x} bytes) lies in the flash window, which this board does not model; not loaded");
                             continue;
                         }
 
@@ -140,6 +153,7 @@ namespace Capvisor.Board.Boot
                 InitrdEnd = initrdEndProp,
                 DtbAddress = dtbAddress,
                 X0 = kernel.Format == KernelFormat.Elf ? 0 : dtbAddress,
+                Warnings = warnings,
             };
         }
 

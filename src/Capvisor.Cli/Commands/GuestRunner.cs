@@ -50,7 +50,26 @@ namespace Capvisor.Cli.Commands
                     return 0;
                 }
 
+                foreach (string warning in machine.Boot?.Warnings ?? [])
+                {
+                    messages.WriteLine($"capvisor run: warning: {warning}");
+                }
+
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 var exit = machine.Run(cancellation);
+                if (options.Stats)
+                {
+                    ulong retired = 0;
+                    foreach (var cpu in machine.Cpus)
+                    {
+                        retired += cpu.Retired;
+                    }
+
+                    double seconds = clock.Elapsed.TotalSeconds;
+                    messages.WriteLine(FormattableString.Invariant(
+                        $"capvisor run: {retired} instructions retired in {seconds:F3} s ({retired / seconds / 1e6:F1} MIPS)"));
+                }
+
                 if (exit.Reason != MachineExitReason.SystemOff)
                 {
                     messages.WriteLine($"capvisor run: {exit.Message}");

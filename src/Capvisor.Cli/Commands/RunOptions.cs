@@ -27,6 +27,7 @@ namespace Capvisor.Cli.Commands
                   --dumpdtb FILE    write the device tree blob to FILE and exit
                   --timeout SECONDS stop with an error after this much wall-clock time
                   --deterministic   time from instructions retired: every run is identical
+                  --stats           print instructions retired and MIPS to standard error at the end
               -h, --help            show this help
             """;
 
@@ -56,6 +57,9 @@ namespace Capvisor.Cli.Commands
 
         /// <summary>--deterministic.</summary>
         public bool Deterministic { get; init; }
+
+        /// <summary>--stats: print instructions retired and the rate to standard error at the end.</summary>
+        public bool Stats { get; init; }
 
         /// <summary>-h/--help.</summary>
         public bool Help { get; init; }
@@ -101,6 +105,7 @@ namespace Capvisor.Cli.Commands
                     "--dumpdtb" => o with { DumpDtb = Value() },
                     "--timeout" => o with { TimeoutSeconds = ParseSeconds(Value()) },
                     "--deterministic" => o with { Deterministic = true },
+                    "--stats" => o with { Stats = true },
                     "-h" or "--help" => o with { Help = true },
                     "-d" or "--disk" => throw new UsageException("disks (virtio-blk) are not implemented yet"),
                     "--realm" or "--measurement-algo" or "--realm-pv" => throw new UsageException("realms are not implemented yet"),

@@ -140,6 +140,15 @@ namespace Capvisor.Board.Tests.Boot
         }
 
         [Fact]
+        public void ElfSegmentInTheFlashWindowIsSkippedNotRejected()
+        {
+            // Linkers leave stray segments (e.g. .note.gnu.build-id) near 0x400000, where QEMU
+            // has flash: only the entry point outside RAM is an error.
+            var e = Assert.Throws<BootImageException>(() => Boot(A64.Elf([A64.Nop], 0x40_0000)));
+            Assert.Contains("entry point", e.Message);
+        }
+
+        [Fact]
         public void TruncatedElfIsRejected()
         {
             var elf = A64.Elf([A64.Nop], Ram);
