@@ -2,7 +2,7 @@
 # Installs what Capvisor's demo or tests need from Debian's archive, once.
 # usage: scripts/prerequisites.sh demo|test
 set -euo pipefail
-want=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross make)
+want=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross make cpio)
 if [ "${1:-test}" = test ]; then
   want+=(qemu-system-arm qemu-user-static device-tree-compiler cpio python3-cbor2 python3-cryptography)
 fi

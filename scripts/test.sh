@@ -5,5 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/prerequisites.sh" test
 make -s -C "$root/guest"
+"$root/scripts/guest-assets.sh"
 export CAPVISOR_ROOT="$root"
+export CAPVISOR_REQUIRE_GUEST_ASSETS=1
 dotnet test "$root/Capvisor.slnx" -c Release -nologo "$@"

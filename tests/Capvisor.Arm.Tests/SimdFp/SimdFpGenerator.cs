@@ -88,7 +88,7 @@ namespace Capvisor.Arm.Tests.SimdFp
                     for (int h = 0; h < 2; h++)
                     {
                         ulong x = v[2 * rn + h];
-                        ulong pert = (ulong)_r.Next(8) | ((ulong)_r.Next(8) << 32);
+                        ulong pert = (ulong)(uint)_r.Next(8) | ((ulong)(uint)_r.Next(8) << 32);
                         ulong flip = _r.Next(3) switch { 0 => 0, 1 => 0x8000000080000000ul, _ => 0x8000000000000000ul };
                         v[2 * rm + h] = (x ^ pert) ^ flip;
                     }
