@@ -81,6 +81,12 @@ namespace Capvisor.Board
             }
 
             Gic.Connect(Cpus);
+            if (options.EnableRmm)
+            {
+                Gpt = new GranuleProtectionTable(Ram) { Cpus = Cpus };
+                Memory.GranuleProtection = Gpt;
+            }
+
             _firmware = firmware?.Invoke(this);
             if (options.SerialInput != null)
             {
@@ -114,6 +120,9 @@ namespace Capvisor.Board
 
         /// <summary>Guest RAM.</summary>
         public RamBlock Ram { get; }
+
+        /// <summary>The granule protection table (<see cref="VirtMachineOptions.EnableRmm"/>), or null.</summary>
+        public GranuleProtectionTable? Gpt { get; }
 
         /// <summary>The interrupt controller.</summary>
         public GicV3 Gic { get; }

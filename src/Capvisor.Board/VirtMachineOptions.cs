@@ -58,6 +58,13 @@ namespace Capvisor.Board
         /// <summary>PSCI conduit advertised in the device tree: "hvc" or "smc".</summary>
         public string PsciMethod { get; init; } = "hvc";
 
+        /// <summary>
+        /// Arm RME: installs a <see cref="Memory.GranuleProtectionTable"/> (every granule Non-secure at
+        /// start) so that the firmware (Capvisor.Firmware.Monitor.El3Monitor) can host the RMM. Off
+        /// by default: ordinary guests see the board exactly as QEMU's virt.
+        /// </summary>
+        public bool EnableRmm { get; init; }
+
         /// <summary>Consecutive identical exceptions (same ESR, ELR, FAR, no progress) that count as a loop.</summary>
         public int ExceptionLoopLimit { get; init; } = 10_000;
     }

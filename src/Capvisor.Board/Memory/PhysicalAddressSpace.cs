@@ -16,7 +16,18 @@ namespace Capvisor.Board.Memory
         public MmioBus Bus { get; }
 
         /// <summary>The granule protection table, or null when every granule is accessible.</summary>
-        public IGranuleProtectionTable? GranuleProtection { get; set; }
+        /// <remarks>Installing one also makes host-side accesses through <see cref="RamBlock.GetSpan(ulong, int)"/> checked (as Non-secure).</remarks>
+        public IGranuleProtectionTable? GranuleProtection
+        {
+            get => _granuleProtection;
+            set
+            {
+                _granuleProtection = value;
+                Ram.GranuleProtection = value;
+            }
+        }
+
+        private IGranuleProtectionTable? _granuleProtection;
 
         /// <summary>Creates the address space; RAM must not overlap any mapped device.</summary>
         public PhysicalAddressSpace(RamBlock ram, MmioBus bus)

@@ -50,13 +50,43 @@ namespace Capvisor.Board.Memory
             return _pointer + (pa - Base);
         }
 
-        /// <summary>A bounds-checked view of guest RAM.</summary>
+        /// <summary>
+        /// The granule protection table host-side accesses are checked against, or null (every
+        /// granule accessible). Set by <see cref="PhysicalAddressSpace.GranuleProtection"/>.
+        /// </summary>
+        public IGranuleProtectionTable? GranuleProtection { get; internal set; }
+
+        /// <summary>
+        /// A bounds-checked view of guest RAM for the host (device models, loaders, the untrusted
+        /// host), which accesses as Non-secure: with a granule protection table installed, every
+        /// granule of the range must be Non-secure.
+        /// </summary>
         /// <exception cref="ArgumentOutOfRangeException">The range is not entirely inside RAM.</exception>
-        public Span<byte> GetSpan(ulong pa, int length)
+        /// <exception cref="UnauthorizedAccessException">A granule of the range is not accessible from the Non-secure state.</exception>
+        public Span<byte> GetSpan(ulong pa, int length) => GetSpan(pa, length, Arm.SecurityState.NonSecure);
+
+        /// <summary>
+        /// A bounds-checked view of guest RAM for code running in <paramref name="state"/> (e.g.
+        /// the RMM in the Realm state, EL3 in Root), checked against the granule protection table.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">The range is not entirely inside RAM.</exception>
+        /// <exception cref="UnauthorizedAccessException">A granule of the range is not accessible from <paramref name="state"/>.</exception>
+        public Span<byte> GetSpan(ulong pa, int length, Arm.SecurityState state)
         {
             if (length < 0 || !Contains(pa, (ulong)length))
             {
                 throw new ArgumentOutOfRangeException(nameof(pa), $"0x{pa:x}+0x{length:x} is outside RAM");
+            }
+
+            if (GranuleProtection is { } gpt && length > 0)
+            {
+                for (ulong g = pa & ~0xFFFul; g < pa + (ulong)length; g += 0x1000)
+                {
+                    if (gpt.Check(g, state) != Arm.PhysicalFault.None)
+                    {
+                        throw new UnauthorizedAccessException($"granule protection fault: 0x{g:x} is not accessible from the {state} state");
+                    }
+                }
             }
 
             return new Span<byte>(HostPointer(pa), length);

@@ -1,0 +1,77 @@
+using Capvisor.Arm;
+using Capvisor.Board;
+using Capvisor.Firmware.Psci;
+using Capvisor.Firmware.Rmm;
+
+namespace Capvisor.Firmware.Monitor
+{
+    /// <summary>
+    /// The EL3 monitor of an RME board, in C#: it owns the granule protection table and routes the
+    /// calls the CPUs make. SMC: RMI function IDs (0xC4000150–0xC400018F, SMC64) from the
+    /// Non-secure state go to the <see cref="RealmManagementMonitor"/>; PSCI and SMCCC
+    /// architecture calls go to <see cref="PsciFirmware"/>; anything else, and RMI from any other
+    /// state, answers NOT_SUPPORTED (-1). HVC #0 still goes to PSCI (QEMU's conduit), so a guest
+    /// that uses HVC for PSCI runs unchanged.
+    /// </summary>
+    /// <remarks>
+    /// Needs a machine built with <see cref="VirtMachineOptions.EnableRmm"/> (a GPT). Realm
+    /// execution (REC_ENTER) needs an <see cref="IRecRunner"/> on <see cref="Rmm"/>, which this
+    /// monitor does not provide yet.
+    /// </remarks>
+    public sealed class El3Monitor : IFirmware
+    {
+        /// <summary>SMCCC NOT_SUPPORTED.</summary>
+        public const ulong NotSupported = ulong.MaxValue;
+
+        /// <summary>Creates the monitor for <paramref name="machine"/> with a new RMM over the board's RAM and GPT.</summary>
+        /// <param name="machine">The board; must have a GPT (<see cref="VirtMachineOptions.EnableRmm"/>).</param>
+        /// <param name="smccc11">Advertise SMCCC 1.1 instead of QEMU's 1.0.</param>
+        /// <param name="features">The RMM's features, or null for the defaults.</param>
+        /// <exception cref="ArgumentException">The machine has no granule protection table.</exception>
+        public El3Monitor(VirtMachine machine, bool smccc11 = false, RmmFeatures? features = null)
+        {
+            var gpt = machine.Gpt ?? throw new ArgumentException("the machine has no granule protection table (VirtMachineOptions.EnableRmm)", nameof(machine));
+            Psci = new PsciFirmware(machine, "smc", smccc11);
+            Granules = new BoardGranules(machine.Ram, gpt);
+            Rmm = new RealmManagementMonitor(Granules, features);
+        }
+
+        /// <summary>The PSCI / SMCCC implementation calls are routed to.</summary>
+        public PsciFirmware Psci { get; }
+
+        /// <summary>The RMM's view of physical memory (board RAM + GPT).</summary>
+        public BoardGranules Granules { get; }
+
+        /// <summary>The Realm Management Monitor RMI calls are routed to.</summary>
+        public RealmManagementMonitor Rmm { get; }
+
+        /// <inheritdoc/>
+        public bool HypervisorCall(Cpu cpu, ushort imm) => imm == 0 && Psci.Call(cpu);
+
+        /// <inheritdoc/>
+        public bool SecureMonitorCall(Cpu cpu, ushort imm)
+        {
+            ulong fid = (uint)cpu.X[0];
+            if (RmiFunctionId.IsRmi(fid))
+            {
+                if (cpu.Security != SecurityState.NonSecure)
+                {
+                    cpu.X[0] = NotSupported;
+                    return true;
+                }
+
+                var r = Rmm.Handle(fid, cpu.X[1], cpu.X[2], cpu.X[3], cpu.X[4], cpu.X[5], cpu.X[6]);
+                cpu.X[0] = r.X0;
+                cpu.X[1] = r.X1;
+                cpu.X[2] = r.X2;
+                cpu.X[3] = r.X3;
+                cpu.X[4] = r.X4;
+                return true;
+            }
+
+            // PSCI and the SMCCC architecture calls; PsciFirmware answers NOT_SUPPORTED for
+            // every function ID it does not implement.
+            return Psci.Call(cpu);
+        }
+    }
+}
