@@ -36,14 +36,24 @@ namespace Capvisor.Firmware.Monitor
             Rmm = new RealmManagementMonitor(Granules, features);
         }
 
+        /// <summary>
+        /// Creates the monitor for <paramref name="machine"/> with <paramref name="rmm"/> (over any
+        /// <see cref="IPhysicalGranules"/>), or with no RMM: then every RMI call answers NOT_SUPPORTED.
+        /// </summary>
+        public El3Monitor(IMachineControl machine, RealmManagementMonitor? rmm, bool smccc11 = false)
+        {
+            Psci = new PsciFirmware(machine, "smc", smccc11);
+            Rmm = rmm;
+        }
+
         /// <summary>The PSCI / SMCCC implementation calls are routed to.</summary>
         public PsciFirmware Psci { get; }
 
-        /// <summary>The RMM's view of physical memory (board RAM + GPT).</summary>
-        public BoardGranules Granules { get; }
+        /// <summary>The RMM's view of physical memory (board RAM + GPT), or null when the caller supplied the RMM.</summary>
+        public BoardGranules? Granules { get; }
 
-        /// <summary>The Realm Management Monitor RMI calls are routed to.</summary>
-        public RealmManagementMonitor Rmm { get; }
+        /// <summary>The Realm Management Monitor RMI calls are routed to, or null (RMI answers NOT_SUPPORTED).</summary>
+        public RealmManagementMonitor? Rmm { get; }
 
         /// <inheritdoc/>
         public bool HypervisorCall(Cpu cpu, ushort imm) => imm == 0 && Psci.Call(cpu);
@@ -54,7 +64,7 @@ namespace Capvisor.Firmware.Monitor
             ulong fid = (uint)cpu.X[0];
             if (RmiFunctionId.IsRmi(fid))
             {
-                if (cpu.Security != SecurityState.NonSecure)
+                if (Rmm == null || cpu.Security != SecurityState.NonSecure)
                 {
                     cpu.X[0] = NotSupported;
                     return true;

@@ -149,7 +149,7 @@ namespace Capvisor.Firmware.Tests.Monitor
             Assert.Equal(MachineExitReason.SystemOff, exit.Reason);
             var cpu = m.Cpus[0];
             Assert.Equal((ulong)RmiStatus.Success, cpu.X[21]);
-            Assert.Equal(GranuleState.Delegated, monitor.Rmm.GetGranuleState(Target));
+            Assert.Equal(GranuleState.Delegated, monitor.Rmm!.GetGranuleState(Target));
             Assert.Equal(SecurityState.Realm, m.Gpt!.GetPas(Target));
             ulong esr = cpu.X[22];
             Assert.Equal(0x25ul, esr >> 26);               // data abort, same EL
@@ -183,7 +183,7 @@ namespace Capvisor.Firmware.Tests.Monitor
         {
             var (m, monitor) = Create(null);
             using var _m = m;
-            Assert.Equal(RmiStatus.Success, monitor.Rmm.Handle(F.GranuleDelegate, Target).Status);
+            Assert.Equal(RmiStatus.Success, monitor.Rmm!.Handle(F.GranuleDelegate, Target).Status);
             Assert.Throws<UnauthorizedAccessException>(() => m.Ram.GetSpan(Target, 8));
             Assert.Throws<UnauthorizedAccessException>(() => m.Ram.GetSpan(Target - 4, 8)); // straddles into it
             Assert.Equal(PhysicalFault.GranuleProtection, m.Memory.ReadRam(Target + 0x10, new byte[4]));
@@ -199,9 +199,9 @@ namespace Capvisor.Firmware.Tests.Monitor
             var (m, monitor) = Create(null);
             using var _m = m;
             m.Ram.GetSpan(Target, 4096).Fill(0xEE);
-            Assert.Equal(RmiStatus.Success, monitor.Rmm.Handle(F.GranuleDelegate, Target).Status);
+            Assert.Equal(RmiStatus.Success, monitor.Rmm!.Handle(F.GranuleDelegate, Target).Status);
             m.Ram.GetSpan(Target, 4096, SecurityState.Realm).Fill(0xCC); // what a realm left there
-            Assert.Equal(RmiStatus.Success, monitor.Rmm.Handle(F.GranuleUndelegate, Target).Status);
+            Assert.Equal(RmiStatus.Success, monitor.Rmm!.Handle(F.GranuleUndelegate, Target).Status);
             Assert.Equal(SecurityState.NonSecure, m.Gpt!.GetPas(Target));
             var back = new byte[4096];
             Assert.Equal(PhysicalFault.None, m.Memory.ReadRam(Target, back));
@@ -213,7 +213,7 @@ namespace Capvisor.Firmware.Tests.Monitor
         {
             var (m, monitor) = Create(null);
             using var _m = m;
-            var g = monitor.Granules;
+            var g = monitor.Granules!;
             Assert.True(g.IsRam(Target));
             Assert.False(g.IsRam(Target + 8));
             Assert.False(g.IsRam(VirtMemoryMap.Uart));
@@ -224,7 +224,7 @@ namespace Capvisor.Firmware.Tests.Monitor
             Assert.Equal(GranulePas.Realm, g.GetPas(Target));
             Assert.False(g.TransitionPas(m.Ram.End, GranulePas.NonSecure, GranulePas.Realm));
             // Delegating MMIO or a granule outside RAM fails at the RMM.
-            Assert.NotEqual(RmiStatus.Success, monitor.Rmm.Handle(F.GranuleDelegate, VirtMemoryMap.Uart).Status);
+            Assert.NotEqual(RmiStatus.Success, monitor.Rmm!.Handle(F.GranuleDelegate, VirtMemoryMap.Uart).Status);
         }
 
         [Fact]
@@ -255,6 +255,23 @@ namespace Capvisor.Firmware.Tests.Monitor
             Assert.True(monitor.SecureMonitorCall(cpu, 0));
             Assert.Equal(El3Monitor.NotSupported, cpu.X[0]);
             cpu.Security = SecurityState.NonSecure;
+        }
+
+        [Fact]
+        public void WithoutAnRmmRmiIsNotSupportedAndPsciStillWorks()
+        {
+            using var m = new VirtMachine(new VirtMachineOptions { MemoryMiB = 16 });
+            var monitor = new El3Monitor(m, rmm: null);
+            var cpu = m.Cpus[0];
+            cpu.X[0] = F.Version;
+            cpu.X[1] = 0x10000;
+            Assert.True(monitor.SecureMonitorCall(cpu, 0));
+            Assert.Equal(El3Monitor.NotSupported, cpu.X[0]);
+            Assert.Equal(0x10000ul, cpu.X[1]);
+            cpu.X[0] = 0x8400_0000;
+            Assert.True(monitor.SecureMonitorCall(cpu, 0));
+            Assert.Equal((ulong)PsciFirmware.Version, cpu.X[0]);
+            Assert.Null(monitor.Granules);
         }
 
         [Fact]
