@@ -8,6 +8,7 @@ using Capvisor.Board.Devices;
 using Capvisor.Board.Interrupts;
 using Capvisor.Board.Memory;
 using Capvisor.Board.Timers;
+using Capvisor.Board.Virtio;
 
 namespace Capvisor.Board
 {
@@ -71,6 +72,7 @@ namespace Capvisor.Board
             Gpio = new Pl061(new SpiLine(Gic, VirtMemoryMap.GpioSpi));
             Memory.MapDevice("pl061", VirtMemoryMap.Gpio, VirtMemoryMap.PrimeCellSize, Gpio);
 
+            Virtio = CreateVirtioDevices(options);
             Cpus = new Cpu[n];
             Timers = new GenericTimer[n];
             _loops = new LoopDetector[n];
@@ -136,6 +138,9 @@ namespace Capvisor.Board
         /// <summary>The GPIO controller; pin 3 is the power button.</summary>
         public Pl061 Gpio { get; }
 
+        /// <summary>The virtio-mmio transports that have a device, with their transport index.</summary>
+        public IReadOnlyList<(int Index, VirtioMmioTransport Transport)> Virtio { get; }
+
         /// <summary>Machine time and the system counter.</summary>
         public MachineClock Clock { get; }
 
@@ -147,6 +152,41 @@ namespace Capvisor.Board
 
         /// <summary>How the last run ended, or null while running.</summary>
         public MachineExit? Exit => _exit;
+
+        private List<(int, VirtioMmioTransport)> CreateVirtioDevices(VirtMachineOptions options)
+        {
+            var devices = new List<IVirtioDevice>();
+            foreach (var disk in options.Disks)
+            {
+                devices.Add(new VirtioBlock(disk.File, disk.ReadOnly, disk.Serial));
+            }
+
+            if (options.VirtioRng)
+            {
+                devices.Add(new VirtioRng(options.Deterministic ? 0x6361_7076_6973_6F72ul : null));
+            }
+
+            if (options.VirtioConsoleOutput != null)
+            {
+                devices.Add(new VirtioConsole(options.VirtioConsoleOutput));
+            }
+
+            if (devices.Count > VirtioLayout.TransportCount)
+            {
+                throw new ArgumentException($"at most {VirtioLayout.TransportCount} virtio devices, not {devices.Count}");
+            }
+
+            var transports = new List<(int, VirtioMmioTransport)>();
+            for (int k = 0; k < devices.Count; k++)
+            {
+                int index = VirtioLayout.TransportFor(k);
+                var transport = new VirtioMmioTransport(devices[k], Memory, new SpiLine(Gic, VirtioLayout.FirstSpi + index));
+                Memory.MapDevice($"virtio-mmio{index}", VirtioLayout.Address(index), VirtioMmioTransport.Size, transport);
+                transports.Add((index, transport));
+            }
+
+            return transports;
+        }
 
         private byte[] BuildDeviceTree(ulong? initrdStart, ulong? initrdEnd)
         {
@@ -176,6 +216,7 @@ namespace Capvisor.Board
                     BootArgs = _options.CommandLine,
                     InitrdStart = initrdStart,
                     InitrdEnd = initrdEnd,
+                    VirtioTransports = Virtio.Select(t => t.Index).ToArray(),
                     RngSeed = _options.Deterministic
                         ? SHA256.HashData(Encoding.ASCII.GetBytes("capvisor deterministic rng-seed"))
                         : RandomNumberGenerator.GetBytes(32),

@@ -52,6 +52,15 @@ namespace Capvisor.Board
         /// </summary>
         public string? SerialInputAfter { get; init; }
 
+        /// <summary>virtio-blk disks, in order (the first is /dev/vda). The caller owns the streams.</summary>
+        public IReadOnlyList<VirtioDisk> Disks { get; init; } = [];
+
+        /// <summary>Adds a virtio-rng device (host entropy; a fixed seed when <see cref="Deterministic"/>).</summary>
+        public bool VirtioRng { get; init; }
+
+        /// <summary>Adds a virtio-console device whose port 0 output goes to this stream (null: none).</summary>
+        public Stream? VirtioConsoleOutput { get; init; }
+
         /// <summary>Instructions per CPU per scheduling slice.</summary>
         public long Quantum { get; init; } = 20_000;
 
@@ -68,4 +77,10 @@ namespace Capvisor.Board
         /// <summary>Consecutive identical exceptions (same ESR, ELR, FAR, no progress) that count as a loop.</summary>
         public int ExceptionLoopLimit { get; init; } = 10_000;
     }
+
+    /// <summary>A virtio-blk disk: a seekable stream of 512-byte sectors.</summary>
+    /// <param name="File">The image; read-write unless <paramref name="ReadOnly"/>.</param>
+    /// <param name="ReadOnly">Offer VIRTIO_BLK_F_RO and refuse writes.</param>
+    /// <param name="Serial">What GET_ID returns (at most 20 bytes), or null for none.</param>
+    public sealed record VirtioDisk(Stream File, bool ReadOnly = false, string? Serial = null);
 }

@@ -55,7 +55,7 @@ namespace Capvisor.Cli.Tests
         [InlineData("-c", "-1")]
         [InlineData("--timeout", "0")]
         [InlineData("--timeout", "soon")]
-        [InlineData("-d", "disk.img")]
+        [InlineData("-d", ",ro")]
         [InlineData("--realm")]
         public void BadArgumentsAreUsageErrors(params string[] args)
         {

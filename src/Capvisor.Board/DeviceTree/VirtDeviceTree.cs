@@ -35,6 +35,15 @@ namespace Capvisor.Board.DeviceTree
                 .SetU64s("reg", o.RamBase, o.RamSize)
                 .SetString("device_type", "memory");
 
+            foreach (int i in o.VirtioTransports.Order())
+            {
+                root.AddChild($"virtio_mmio@{Virtio.VirtioLayout.Address(i):x}")
+                    .SetEmpty("dma-coherent")
+                    .SetCells("interrupts", 0, (uint)(Virtio.VirtioLayout.FirstSpi + i), 1)
+                    .SetU64s("reg", Virtio.VirtioLayout.Address(i), Virtio.VirtioMmioTransport.Size)
+                    .SetString("compatible", "virtio,mmio");
+            }
+
             root.AddChild("gpio-keys")
                 .SetString("compatible", "gpio-keys")
                 .AddChild("poweroff")

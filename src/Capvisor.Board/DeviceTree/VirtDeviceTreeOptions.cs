@@ -26,5 +26,8 @@ namespace Capvisor.Board.DeviceTree
 
         /// <summary>Bytes for /chosen/rng-seed, or null to omit it.</summary>
         public byte[]? RngSeed { get; init; }
+
+        /// <summary>Indices of the virtio-mmio transports to describe (those with a device); QEMU lists all 32.</summary>
+        public IReadOnlyList<int> VirtioTransports { get; init; } = [];
     }
 }

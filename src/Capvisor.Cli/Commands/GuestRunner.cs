@@ -15,6 +15,7 @@ namespace Capvisor.Cli.Commands
             CancellationToken cancellation = default)
         {
             byte[]? kernel = null, initrd = null, dtb = null;
+            var disks = new List<VirtioDisk>();
             try
             {
                 if (options.Kernel != null)
@@ -28,8 +29,26 @@ namespace Capvisor.Cli.Commands
 
                 initrd = options.Initrd != null ? ReadFile(options.Initrd, "initrd") : null;
                 dtb = options.Dtb != null ? ReadFile(options.Dtb, "device tree") : null;
+                foreach (var disk in options.Disks)
+                {
+                    if (!File.Exists(disk.Path))
+                    {
+                        throw new FileNotFoundException($"disk file '{disk.Path}' does not exist");
+                    }
+
+                    var stream = new FileStream(disk.Path, FileMode.Open, disk.ReadOnly ? FileAccess.Read : FileAccess.ReadWrite,
+                        disk.ReadOnly ? FileShare.Read : FileShare.None);
+                    disks.Add(new VirtioDisk(stream, disk.ReadOnly));
+                    if (stream.Length % 512 != 0)
+                    {
+                        messages.WriteLine($"capvisor run: warning: disk '{disk.Path}' is not a whole number of 512-byte sectors; the tail is not visible");
+                    }
+                }
+
                 var machineOptions = new VirtMachineOptions
                 {
+                    Disks = disks,
+                    VirtioRng = options.Rng,
                     MemoryMiB = options.MemoryMiB,
                     CpuCount = options.Cpus,
                     Kernel = kernel,
@@ -96,6 +115,13 @@ namespace Capvisor.Cli.Commands
             {
                 messages.WriteLine($"capvisor run: {e.Message}");
                 return 2;
+            }
+            finally
+            {
+                foreach (var disk in disks)
+                {
+                    disk.File.Dispose();
+                }
             }
         }
 

@@ -20,6 +20,10 @@ namespace Capvisor.Cli.Commands
                                     or raw binary (loaded at RAM base + 0x80000)
               -i, --initrd FILE     initial ramdisk
               -p, --params CMDLINE  kernel command line (/chosen/bootargs)
+              -d, --disk FILE[,ro]  raw disk image as a virtio-blk device (repeatable; the first
+                                    is /dev/vda; ",ro" makes it read-only)
+                  --rng             add a virtio-rng device (host entropy; seeded when
+                                    --deterministic)
               -m, --mem MiB         RAM size in MiB (suffix M or G accepted; default 128, as QEMU)
               -c, --cpus N          number of CPUs (default 1)
                   --dtb FILE        use this device tree blob instead of the generated one
@@ -45,6 +49,12 @@ namespace Capvisor.Cli.Commands
 
         /// <summary>-c/--cpus.</summary>
         public int Cpus { get; init; } = 1;
+
+        /// <summary>-d/--disk, in order.</summary>
+        public IReadOnlyList<DiskOption> Disks { get; init; } = [];
+
+        /// <summary>--rng.</summary>
+        public bool Rng { get; init; }
 
         /// <summary>--dtb.</summary>
         public string? Dtb { get; init; }
@@ -107,13 +117,33 @@ namespace Capvisor.Cli.Commands
                     "--deterministic" => o with { Deterministic = true },
                     "--stats" => o with { Stats = true },
                     "-h" or "--help" => o with { Help = true },
-                    "-d" or "--disk" => throw new UsageException("disks (virtio-blk) are not implemented yet"),
+                    "-d" or "--disk" => o with { Disks = [.. o.Disks, ParseDisk(Value())] },
+                    "--rng" => o with { Rng = true },
                     "--realm" or "--measurement-algo" or "--realm-pv" => throw new UsageException("realms are not implemented yet"),
                     _ => throw new UsageException($"unknown option '{args[i]}'"),
                 };
             }
 
             return o;
+        }
+
+        /// <summary>FILE or FILE,ro (kvmtool's spelling).</summary>
+        private static DiskOption ParseDisk(string s)
+        {
+            bool readOnly = false;
+            string path = s;
+            if (s.EndsWith(",ro", StringComparison.Ordinal))
+            {
+                readOnly = true;
+                path = s[..^3];
+            }
+
+            if (path.Length == 0)
+            {
+                throw new UsageException($"-d needs a file name, not '{s}'");
+            }
+
+            return new DiskOption(path, readOnly);
         }
 
         private static int ParseInt(string option, string s)
@@ -155,4 +185,7 @@ namespace Capvisor.Cli.Commands
             return v;
         }
     }
+
+    /// <summary>One -d/--disk: an image file, optionally read-only.</summary>
+    public sealed record DiskOption(string Path, bool ReadOnly);
 }
