@@ -24,6 +24,9 @@ namespace Capvisor.Board.Virtio
         /// <summary>VIRTIO_F_VERSION_1.</summary>
         public const ulong FeatureVersion1 = 1ul << 32;
 
+        /// <summary>VIRTIO_F_INDIRECT_DESC (VIRTIO_RING_F_INDIRECT_DESC).</summary>
+        public const ulong FeatureIndirectDesc = 1ul << 28;
+
         /// <summary>Status bits.</summary>
         public const uint StatusAcknowledge = 1, StatusDriver = 2, StatusDriverOk = 4, StatusFeaturesOk = 8, StatusNeedsReset = 64, StatusFailed = 128;
 
@@ -68,7 +71,7 @@ namespace Capvisor.Board.Virtio
         /// <summary>The features the driver accepted.</summary>
         public ulong DriverFeatures => _driverFeatures;
 
-        private ulong OfferedFeatures => _device.Features | FeatureVersion1;
+        private ulong OfferedFeatures => _device.Features | FeatureVersion1 | FeatureIndirectDesc;
 
         private Virtqueue? Selected => _queueSel < (uint)_queues.Length ? _queues[_queueSel] : null;
 
@@ -240,7 +243,7 @@ namespace Capvisor.Board.Virtio
 
             try
             {
-                if (_queues[index].Process(_device, (int)index))
+                if (_queues[index].Process(_device, (int)index, (_driverFeatures & FeatureIndirectDesc) != 0))
                 {
                     Interrupt(1);
                 }

@@ -15,6 +15,9 @@ namespace Capvisor.Board.Virtio
         private const ushort DescNext = 1, DescWrite = 2, DescIndirect = 4;
         private const ushort AvailNoInterrupt = 1;
 
+        /// <summary>Most descriptors in one indirect table.</summary>
+        public const int MaxIndirect = 1024;
+
         private readonly PhysicalAddressSpace _memory;
         private readonly byte[] _scratch = new byte[16];
         private VirtioRequest? _request;
@@ -86,17 +89,16 @@ namespace Capvisor.Board.Virtio
         /// the ring is empty or the device leaves one pending. Returns true when the driver should
         /// be interrupted.
         /// </summary>
-        internal bool Process(IVirtioDevice device, int index)
+        internal bool Process(IVirtioDevice device, int index, bool indirectAllowed = false)
         {
             if (!Ready)
             {
                 throw new VirtioException($"queue {index} was notified but is not ready");
             }
 
-            _request ??= new VirtioRequest(_memory, Size);
-            if (_request.Capacity < Size)
+            if (_request == null || _request.Capacity < Size + MaxIndirect)
             {
-                _request = new VirtioRequest(_memory, Size);
+                _request = new VirtioRequest(_memory, Size + MaxIndirect);
             }
 
             bool used = false;
@@ -115,7 +117,7 @@ namespace Capvisor.Board.Virtio
                 }
 
                 ushort head = ReadU16(AvailAddr + 4 + 2 * (ulong)(LastAvail % Size));
-                BuildChain(head);
+                BuildChain(head, indirectAllowed);
                 if (!device.Handle(index, _request, out uint written))
                 {
                     break;
@@ -139,37 +141,53 @@ namespace Capvisor.Board.Virtio
             return used && (ReadU16(AvailAddr) & AvailNoInterrupt) == 0;
         }
 
-        private void BuildChain(ushort head)
+        private void BuildChain(ushort head, bool indirectAllowed)
         {
             var request = _request!;
             request.Clear();
-            uint index = head;
-            bool sawWritable = false;
+            ulong table = DescAddr;
+            uint tableSize = (uint)Size, index = head;
+            bool sawWritable = false, inIndirect = false;
             for (int count = 0; ; count++)
             {
-                if (index >= (uint)Size)
+                if (index >= tableSize)
                 {
-                    throw new VirtioException($"descriptor index {index} is outside the queue of {Size}");
+                    throw new VirtioException($"descriptor index {index} is outside the table of {tableSize}");
                 }
 
-                if (count >= Size)
+                if (count >= tableSize || request.Count >= request.Capacity)
                 {
-                    throw new VirtioException($"descriptor chain from {head} is longer than the queue (a loop)");
+                    throw new VirtioException($"descriptor chain from {head} is longer than its table (a loop)");
                 }
 
-                Read(DescAddr + 16 * (ulong)index, _scratch);
+                Read(table + 16 * (ulong)index, _scratch);
                 ulong addr = BinaryPrimitives.ReadUInt64LittleEndian(_scratch);
                 uint len = BinaryPrimitives.ReadUInt32LittleEndian(_scratch.AsSpan(8));
                 ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(_scratch.AsSpan(12));
                 ushort next = BinaryPrimitives.ReadUInt16LittleEndian(_scratch.AsSpan(14));
-                if ((flags & DescIndirect) != 0)
-                {
-                    throw new VirtioException("indirect descriptor, but VIRTIO_F_INDIRECT_DESC was not offered");
-                }
-
                 if (!_memory.Ram.Contains(addr, len))
                 {
                     throw new VirtioException($"buffer 0x{addr:x}+0x{len:x} is outside RAM");
+                }
+
+                if ((flags & DescIndirect) != 0)
+                {
+                    if (!indirectAllowed)
+                    {
+                        throw new VirtioException("indirect descriptor, but VIRTIO_F_INDIRECT_DESC was not negotiated");
+                    }
+
+                    if (inIndirect || (flags & DescNext) != 0 || len == 0 || len % 16 != 0 || len / 16 > MaxIndirect)
+                    {
+                        throw new VirtioException($"bad indirect descriptor (flags 0x{flags:x}, 0x{len:x} bytes, nested {inIndirect})");
+                    }
+
+                    inIndirect = true;
+                    table = addr;
+                    tableSize = len / 16;
+                    index = 0;
+                    count = -1;
+                    continue;
                 }
 
                 bool writable = (flags & DescWrite) != 0;
