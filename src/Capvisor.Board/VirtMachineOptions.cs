@@ -52,7 +52,7 @@ namespace Capvisor.Board
         /// </summary>
         public string? SerialInputAfter { get; init; }
 
-        /// <summary>virtio-blk disks, in order (the first is /dev/vda). The caller owns the streams.</summary>
+        /// <summary>virtio-blk disks, in QEMU's -device order: the first takes the highest transport, so Linux, probing by address, names the last one /dev/vda. The caller owns the streams.</summary>
         public IReadOnlyList<VirtioDisk> Disks { get; init; } = [];
 
         /// <summary>Adds a virtio-rng device (host entropy; a fixed seed when <see cref="Deterministic"/>).</summary>

@@ -15,6 +15,14 @@ namespace Capvisor.Cli.Tests
         }
 
         [Fact]
+        public void VirtioConsoleTakesAFile()
+        {
+            var o = RunOptions.Parse(["-k", "Image", "--virtio-console", "hvc0.log"]);
+            Assert.Equal("hvc0.log", o.VirtioConsole);
+            Assert.Contains("--virtio-console FILE", RunOptions.Usage);
+        }
+
+        [Fact]
         public void AMissingDiskIsAnArgumentError()
         {
             var messages = new StringWriter();

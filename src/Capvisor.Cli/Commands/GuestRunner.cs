@@ -16,6 +16,7 @@ namespace Capvisor.Cli.Commands
         {
             byte[]? kernel = null, initrd = null, dtb = null;
             var disks = new List<VirtioDisk>();
+            FileStream? virtioConsole = null;
             try
             {
                 if (options.Kernel != null)
@@ -45,8 +46,14 @@ namespace Capvisor.Cli.Commands
                     }
                 }
 
+                if (options.VirtioConsole != null)
+                {
+                    virtioConsole = new FileStream(options.VirtioConsole, FileMode.Create, FileAccess.Write, FileShare.Read);
+                }
+
                 var machineOptions = new VirtMachineOptions
                 {
+                    VirtioConsoleOutput = virtioConsole,
                     Disks = disks,
                     VirtioRng = options.Rng,
                     MemoryMiB = options.MemoryMiB,
@@ -118,6 +125,7 @@ namespace Capvisor.Cli.Commands
             }
             finally
             {
+                virtioConsole?.Dispose();
                 foreach (var disk in disks)
                 {
                     disk.File.Dispose();

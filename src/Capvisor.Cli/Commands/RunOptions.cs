@@ -20,10 +20,13 @@ namespace Capvisor.Cli.Commands
                                     or raw binary (loaded at RAM base + 0x80000)
               -i, --initrd FILE     initial ramdisk
               -p, --params CMDLINE  kernel command line (/chosen/bootargs)
-              -d, --disk FILE[,ro]  raw disk image as a virtio-blk device (repeatable; the first
-                                    is /dev/vda; ",ro" makes it read-only)
+              -d, --disk FILE[,ro]  raw disk image as a virtio-blk device (repeatable; placed as
+                                    QEMU does, so Linux names the last one /dev/vda; ",ro"
+                                    makes it read-only)
                   --rng             add a virtio-rng device (host entropy; seeded when
                                     --deterministic)
+                  --virtio-console FILE  add a virtio-console device (/dev/hvc0 in Linux) whose
+                                    output is written to FILE
               -m, --mem MiB         RAM size in MiB (suffix M or G accepted; default 128, as QEMU)
               -c, --cpus N          number of CPUs (default 1)
                   --dtb FILE        use this device tree blob instead of the generated one
@@ -55,6 +58,9 @@ namespace Capvisor.Cli.Commands
 
         /// <summary>--rng.</summary>
         public bool Rng { get; init; }
+
+        /// <summary>--virtio-console: where the virtio console's output goes.</summary>
+        public string? VirtioConsole { get; init; }
 
         /// <summary>--dtb.</summary>
         public string? Dtb { get; init; }
@@ -119,6 +125,7 @@ namespace Capvisor.Cli.Commands
                     "-h" or "--help" => o with { Help = true },
                     "-d" or "--disk" => o with { Disks = [.. o.Disks, ParseDisk(Value())] },
                     "--rng" => o with { Rng = true },
+                    "--virtio-console" => o with { VirtioConsole = Value() },
                     "--realm" or "--measurement-algo" or "--realm-pv" => throw new UsageException("realms are not implemented yet"),
                     _ => throw new UsageException($"unknown option '{args[i]}'"),
                 };
