@@ -15,13 +15,8 @@ namespace Capvisor.Cli.Tests
         [Fact]
         public void DebianSeesAVirtioDiskRngAndConsole()
         {
-            string dir = Environment.GetEnvironmentVariable("CAPVISOR_GUEST_DIR")
-                ?? Path.Combine(BareMetalRunner.RepoRoot, ".cache", "guest");
-            string kernel = Path.Combine(dir, "Image"), initrd = Path.Combine(dir, "initramfs.cpio.gz");
-            if (!File.Exists(kernel) || !File.Exists(initrd))
+            if (!GuestAssets.TryFind(out string kernel, out string initrd))
             {
-                Assert.True(Environment.GetEnvironmentVariable("CAPVISOR_REQUIRE_GUEST_ASSETS") != "1",
-                    $"guest assets missing in {dir}: run scripts/guest-assets.sh");
                 return;
             }
 
