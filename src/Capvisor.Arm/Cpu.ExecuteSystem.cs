@@ -18,10 +18,8 @@ namespace Capvisor.Arm
                 case Op.Sys: SystemInstruction((uint)d.Imm, d.Rd); return;
                 case Op.Wfi: WaitForInterrupt(); return;
                 case Op.Wfe: WaitForEvent(); return;
-                case Op.Sev:
-                case Op.Sevl:
-                    SendEventLocal();
-                    return;
+                case Op.Sev: _host.SendEventToAll(this); return;
+                case Op.Sevl: SendEventLocal(); return;
                 case Op.Clrex: ClearExclusiveMonitor(); return;
                 default:
                     Undefined();

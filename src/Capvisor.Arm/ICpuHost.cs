@@ -21,5 +21,11 @@ namespace Capvisor.Arm
 
         /// <summary>Writes a system register the CPU itself does not hold.</summary>
         bool TryWriteSystemRegister(Cpu cpu, uint encoding, ulong value);
+
+        /// <summary>
+        /// SEV: signals an event to every CPU of the system (waking WFE). A system with one CPU
+        /// needs nothing more than the local event register.
+        /// </summary>
+        void SendEventToAll(Cpu source) => source.SendEventLocal();
     }
 }

@@ -489,6 +489,15 @@ namespace Capvisor.Board
         bool ICpuHost.SecureMonitorCall(Cpu cpu, ushort imm) => _firmware?.SecureMonitorCall(cpu, imm) ?? false;
 
         /// <inheritdoc/>
+        void ICpuHost.SendEventToAll(Cpu source)
+        {
+            foreach (var cpu in Cpus)
+            {
+                cpu.SendEvent();
+            }
+        }
+
+        /// <inheritdoc/>
         bool ICpuHost.TryReadSystemRegister(Cpu cpu, uint encoding, out ulong value)
         {
             if (GenericTimer.Handles(encoding))

@@ -190,6 +190,17 @@ namespace Capvisor.Board.Tests
         }
 
         [Fact]
+        public void SevSignalsEveryCpu()
+        {
+            using var m = new VirtMachine(new VirtMachineOptions { CpuCount = 2 });
+            ((ICpuHost)m).SendEventToAll(m.Cpus[0]);
+            m.Cpus[1].WaitForEvent(); // consumes the event instead of sleeping
+            Assert.False(m.Cpus[1].Waiting);
+            m.Cpus[1].WaitForEvent();
+            Assert.True(m.Cpus[1].Waiting);
+        }
+
+        [Fact]
         public void OptionsOutOfRangeAreRejected()
         {
             Assert.Throws<ArgumentException>(() => new VirtMachine(new VirtMachineOptions { CpuCount = 0 }));

@@ -70,6 +70,14 @@ namespace Capvisor.Arm.Tests.Core
 
         public bool SecureMonitorCall(Cpu cpu, ushort imm) => false;
 
+        public int EventBroadcasts;
+
+        public void SendEventToAll(Cpu source)
+        {
+            EventBroadcasts++;
+            source.SendEventLocal();
+        }
+
         public bool TryReadSystemRegister(Cpu cpu, uint encoding, out ulong value)
         {
             value = 0;

@@ -101,6 +101,20 @@ namespace Capvisor.Arm.Tests.Core
         }
 
         [Fact]
+        public void SevGoesToTheHostAndSevlStaysLocal()
+        {
+            Cpu.Pc = CoreMachine.RamBase + 0x300;
+            Cpu.Write(Cpu.Pc, 4, 0xD50320BF); // SEVL
+            Cpu.Write(Cpu.Pc + 4, 4, 0xD503205F); // WFE: consumes the local event
+            Cpu.Write(Cpu.Pc + 8, 4, 0xD503209F); // SEV
+            Assert.Equal(CpuExit.Budget, Cpu.Run(2));
+            Assert.False(Cpu.Waiting);
+            Assert.Equal(0, _m.EventBroadcasts);
+            Cpu.Run(1);
+            Assert.Equal(1, _m.EventBroadcasts);
+        }
+
+        [Fact]
         public void FpAccessTrapsUntilCpacrEnablesIt()
         {
             Assert.Throws<ArchitecturalException>(() => Cpu.CheckFpEnabled());
