@@ -81,23 +81,10 @@ int main(void)
     printf("GICD_TYPER.ITLinesNumber %u\n", typer & 0x1f);
 
     /* GIC: distributor with affinity routing, redistributor awake, CPU interface on */
-    mmio_write32(GICD + 0x0000, (1u << 4) | (1u << 1));
-    while (mmio_read32(GICD + 0x0000) & (1u << 31))
-        ;
-    mmio_write32(GICR + 0x14, mmio_read32(GICR + 0x14) & ~2u);
-    while (mmio_read32(GICR + 0x14) & 4u)
-        ;
-    write_sysreg(icc_sre_el1, read_sysreg(icc_sre_el1) | 1);
-    isb();
-    write_sysreg(icc_pmr_el1, 0xf0);
-    write_sysreg(icc_igrpen1_el1, 1);
-    isb();
-    /* SPI 1 = INTID 33: group 1, priority 0x80, level, routed to affinity 0.0.0.0, enabled */
-    mmio_write32(GICD + 0x0084, mmio_read32(GICD + 0x0084) | (1u << 1));
-    mmio_write32(GICD + 0x0420, 0x80808080u);
+    gic_init_cpu0();
+    /* SPI 1 = INTID 33: level, group 1, priority 0x80, routed to affinity 0.0.0.0, enabled */
     mmio_write32(GICD + 0x0c08, mmio_read32(GICD + 0x0c08) & ~(3u << 2));
-    mmio_write64(GICD + 0x6000 + 8 * INTID_UART, 0);
-    mmio_write32(GICD + 0x0104, 1u << 1);
+    gic_enable_spi_cpu0(INTID_UART);
     printf("GICD: IGROUPR1 bit %u ISENABLER1 bit %u IROUTER33 %lx IPRIORITYR33 %x\n",
            (mmio_read32(GICD + 0x0084) >> 1) & 1, (mmio_read32(GICD + 0x0104) >> 1) & 1,
            mmio_read64(GICD + 0x6000 + 8 * INTID_UART), mmio_read32(GICD + 0x0420) >> 8 & 0xff);

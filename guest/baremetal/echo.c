@@ -13,7 +13,6 @@
 #define UARTMIS 0x40
 #define UARTICR 0x44
 #define GICD 0x08000000ul
-#define GICR 0x080a0000ul
 #define INTID_UART 33
 
 static char line2[128];
@@ -81,21 +80,8 @@ int main(void)
     printf("\n");
 
     /* line 2: receive interrupt */
-    mmio_write32(GICD, (1u << 4) | (1u << 1));
-    while (mmio_read32(GICD) & (1u << 31))
-        ;
-    mmio_write32(GICR + 0x14, mmio_read32(GICR + 0x14) & ~2u);
-    while (mmio_read32(GICR + 0x14) & 4u)
-        ;
-    write_sysreg(icc_sre_el1, read_sysreg(icc_sre_el1) | 1);
-    isb();
-    write_sysreg(icc_pmr_el1, 0xf0);
-    write_sysreg(icc_igrpen1_el1, 1);
-    isb();
-    mmio_write32(GICD + 0x0084, mmio_read32(GICD + 0x0084) | (1u << 1));
-    mmio_write32(GICD + 0x0420, 0x80808080u);
-    mmio_write64(GICD + 0x6000 + 8 * INTID_UART, 0);
-    mmio_write32(GICD + 0x0104, 1u << 1);
+    gic_init_cpu0();
+    gic_enable_spi_cpu0(INTID_UART);
     /* no UARTICR write here: a character may already be waiting, and clearing its interrupt
      * would leave nothing to raise it again */
     mmio_write32(UART + UARTIMSC, (1u << 4) | (1u << 6)); /* RXIM, RTIM */

@@ -54,6 +54,11 @@ size_t strlen(const char *s);
 #define PSCI_SYSTEM_RESET 0x84000009u
 #define PSCI_FEATURES 0x8400000au
 long hvc_call(u64 fn, u64 a1, u64 a2, u64 a3);
+/* GICv3 on CPU 0 (rt/gic.c): distributor, redistributor 0 and ICC interface on, PMR 0xf0 */
+void gic_init_cpu0(void);
+/* an SPI in group 1, priority 0x80 (whole IPRIORITYR word), routed to CPU 0, enabled */
+void gic_enable_spi_cpu0(unsigned intid);
+
 void psci_system_off(void) __attribute__((noreturn));
 void psci_cpu_off(void) __attribute__((noreturn));
 /* Starts CPU `mpidr` at fn(arg) on its own stack; returns the PSCI status. */
