@@ -101,7 +101,7 @@ namespace Capvisor.Arm
                 case SysReg.MIDR_EL1: return Midr;
                 case SysReg.MPIDR_EL1: return Mpidr;
                 case SysReg.REVIDR_EL1: return 0;
-                case SysReg.ID_AA64PFR0_EL1: return IdAa64Pfr0;
+                case SysReg.ID_AA64PFR0_EL1: return IdAa64Pfr0Override ?? IdAa64Pfr0;
                 case SysReg.ID_AA64DFR0_EL1: return IdAa64Dfr0;
                 case SysReg.ID_AA64ISAR0_EL1: return IdAa64Isar0;
                 case SysReg.ID_AA64MMFR0_EL1: return IdAa64Mmfr0;

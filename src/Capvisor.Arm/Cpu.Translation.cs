@@ -77,6 +77,11 @@ namespace Capvisor.Arm
         private Translation TranslateOrFault(ulong va, AccessKind kind, bool unprivileged, int size)
         {
             uint fsc = Walk(va, kind, unprivileged, out var w);
+            if (fsc != NoFault && (fsc & Stage2WalkFault) != 0)
+            {
+                Stage2Abort(va, _stage2FaultIpa, fsc & ~Stage2WalkFault, kind, s1ptw: true);
+            }
+
             if (fsc != NoFault)
             {
                 if (kind == AccessKind.Execute)
@@ -85,6 +90,18 @@ namespace Capvisor.Arm
                 }
 
                 DataAbort(va, fsc, kind == AccessKind.Write);
+            }
+
+            if (Stage2Enabled)
+            {
+                ulong ipa = w.Pa;
+                uint s2 = Stage2Walk(ipa, kind, out w.Pa, out bool s2Device);
+                if (s2 != NoFault)
+                {
+                    Stage2Abort(va, ipa, s2, kind, s1ptw: false);
+                }
+
+                w.Device |= s2Device;
             }
 
             if (w.Device && EnforceDeviceAlignment && kind != AccessKind.Execute && (va & (ulong)(size - 1)) != 0)
@@ -187,6 +204,19 @@ namespace Capvisor.Arm
                 shift = 12 + 9 * (3 - level);
                 ulong index = (va >> shift) & ((1ul << indexBits) - 1);
                 ulong descriptorPa = table + index * 8;
+                if (Stage2Enabled)
+                {
+                    // The table address is an IPA: the walk's own reads go through stage 2.
+                    uint s2 = Stage2Walk(descriptorPa, AccessKind.Read, out ulong descriptorOutput, out _);
+                    if (s2 != NoFault)
+                    {
+                        _stage2FaultIpa = descriptorPa;
+                        return s2 | Stage2WalkFault;
+                    }
+
+                    descriptorPa = descriptorOutput;
+                }
+
                 byte* page = _memory.GetRamPage(descriptorPa & ~0xFFFul, Security, out var physicalFault);
                 if (page == null)
                 {
@@ -291,7 +321,14 @@ namespace Capvisor.Arm
         {
             int savedEl = CurrentEl;
             uint fsc = Walk(va, write ? AccessKind.Write : AccessKind.Read, unprivileged: el0 && savedEl == 1, out var w);
-            if (fsc == NoFault)
+            if (fsc != NoFault && (fsc & Stage2WalkFault) != 0)
+            {
+                // A stage-2 fault on the stage-1 walk: PAR.S and PAR.PTW set.
+                ParEl1 = 1ul | ((ulong)(fsc & 0x3F) << 1) | (1ul << 8) | (1ul << 9);
+                return;
+            }
+
+            if (fsc == NoFault && !Stage2Enabled)
             {
                 _memory.GetRamPage(w.Pa & ~0xFFFul, Security, out var physicalFault);
                 if (physicalFault == PhysicalFault.GranuleProtection)

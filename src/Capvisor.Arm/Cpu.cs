@@ -290,6 +290,7 @@ namespace Capvisor.Arm
                 return;
             }
 
+            CheckWfxTrapToEl2(isWfe: false);
             Waiting = true;
             ExitAfterInstruction(CpuExit.Wait);
         }
@@ -309,6 +310,7 @@ namespace Capvisor.Arm
                 return;
             }
 
+            CheckWfxTrapToEl2(isWfe: true);
             Waiting = true;
             ExitAfterInstruction(CpuExit.Wait);
         }
