@@ -19,7 +19,10 @@ namespace Capvisor.Arm
         public const ulong Midr = 0x411FD070;
 
         /// <summary>MPIDR_EL1: Aff0 = CPU index within clusters of 8, Aff1 = cluster (QEMU virt's layout).</summary>
-        public ulong Mpidr => 0x8000_0000ul | ((ulong)(uint)(Index / 8) << 8) | (uint)(Index % 8);
+        public ulong Mpidr => MpidrOverride ?? 0x8000_0000ul | ((ulong)(uint)(Index / 8) << 8) | (uint)(Index % 8);
+
+        /// <summary>What MPIDR_EL1 reads give instead of the board layout, or null (a REC's MPIDR comes from its REC_CREATE parameters).</summary>
+        public ulong? MpidrOverride;
 
         /// <summary>
         /// ID_AA64PFR0_EL1: EL0 and EL1 AArch64-only, EL2/EL3 not visible to the guest, FP and
