@@ -24,6 +24,8 @@ namespace Capvisor.Board
         private readonly IFirmware? _firmware;
         private readonly SerialInputPump? _input;
         private readonly LoopDetector[] _loops;
+        private readonly (IVirtioHostInput Device, VirtioMmioTransport Transport)[] _hostInputs;
+        private readonly AutoResetEvent _hostWake = new(false);
         private ulong _lastEventCounter;
         private bool _inputReleased;
         private MachineExit? _exit;
@@ -73,6 +75,12 @@ namespace Capvisor.Board
             Memory.MapDevice("pl061", VirtMemoryMap.Gpio, VirtMemoryMap.PrimeCellSize, Gpio);
 
             Virtio = CreateVirtioDevices(options);
+            _hostInputs = [.. Virtio.Where(t => t.Transport.Device is IVirtioHostInput).Select(t => ((IVirtioHostInput)t.Transport.Device, t.Transport))];
+            foreach (var (device, _) in _hostInputs)
+            {
+                device.InputArrived = WakeForHostInput;
+            }
+
             Cpus = new Cpu[n];
             Timers = new GenericTimer[n];
             _loops = new LoopDetector[n];
@@ -171,6 +179,8 @@ namespace Capvisor.Board
                 devices.Add(new VirtioConsole(options.VirtioConsoleOutput));
             }
 
+            devices.AddRange(options.ExtraVirtioDevices);
+
             if (devices.Count > VirtioLayout.TransportCount)
             {
                 throw new ArgumentException($"at most {VirtioLayout.TransportCount} virtio devices, not {devices.Count}");
@@ -245,6 +255,7 @@ namespace Capvisor.Board
                 }
 
                 PumpInput();
+                PumpHostInput();
                 ulong slice = (ulong)quantum;
                 if (Clock.Deterministic)
                 {
@@ -336,9 +347,17 @@ namespace Capvisor.Board
             }
 
             ulong deadline = NextDeadlineNs();
-            bool inputPossible = _input != null && !_input.Finished;
+            bool inputPossible = (_input != null && !_input.Finished) || _hostInputs.Length > 0;
             if (Clock.Deterministic)
             {
+                if (GuestTransmitted())
+                {
+                    // Give the host a moment to answer before time jumps to the next deadline
+                    // (a guest waiting for a reply would otherwise time out at once).
+                    _hostWake.WaitOne(HostAnswerWait);
+                    return true;
+                }
+
                 if (deadline != ulong.MaxValue)
                 {
                     Clock.AdvanceTo(deadline);
@@ -348,7 +367,15 @@ namespace Capvisor.Board
 
                 if (inputPossible)
                 {
-                    _input!.WaitForData(TimeSpan.FromMilliseconds(20));
+                    if (_input != null && !_input.Finished)
+                    {
+                        _input.WaitForData(TimeSpan.FromMilliseconds(_hostInputs.Length > 0 ? 5 : 20));
+                    }
+                    else
+                    {
+                        _hostWake.WaitOne(TimeSpan.FromMilliseconds(20));
+                    }
+
                     return true;
                 }
 
@@ -376,7 +403,12 @@ namespace Capvisor.Board
 
             if (wait > TimeSpan.Zero)
             {
-                if (_input != null)
+                if (_hostInputs.Length > 0)
+                {
+                    // Serial input has its own wake-up: poll it in short slices.
+                    _hostWake.WaitOne(_input != null && wait > TimeSpan.FromMilliseconds(5) ? TimeSpan.FromMilliseconds(5) : wait);
+                }
+                else if (_input != null)
                 {
                     _input.WaitForData(wait);
                 }
@@ -394,6 +426,44 @@ namespace Capvisor.Board
         {
             _exit ??= new MachineExit(reason, message);
             return _exit;
+        }
+
+        /// <summary>How long an idle machine waits for the host to answer what the guest just transmitted.</summary>
+        private static readonly TimeSpan HostAnswerWait = TimeSpan.FromMilliseconds(50);
+
+        /// <summary>Network frames and vsock data that arrived from the host, into the guest's queues.</summary>
+        private void PumpHostInput()
+        {
+            foreach (var (device, transport) in _hostInputs)
+            {
+                if (device.HasInput)
+                {
+                    device.DeliverInput(transport);
+                }
+            }
+        }
+
+        private void WakeForHostInput()
+        {
+            try
+            {
+                _hostWake.Set();
+            }
+            catch (ObjectDisposedException)
+            {
+                // A frame that arrived while the machine was being disposed.
+            }
+        }
+
+        private bool GuestTransmitted()
+        {
+            bool any = false;
+            foreach (var (device, _) in _hostInputs)
+            {
+                any |= device.TakeTransmitted();
+            }
+
+            return any;
         }
 
         private void PumpInput()
@@ -588,6 +658,12 @@ namespace Capvisor.Board
         {
             Uart.Flush();
             _input?.Dispose();
+            foreach (var (device, _) in _hostInputs)
+            {
+                device.InputArrived = null;
+            }
+
+            _hostWake.Dispose();
             Ram.Dispose();
         }
 

@@ -61,6 +61,13 @@ namespace Capvisor.Board
         /// <summary>Adds a virtio-console device whose port 0 output goes to this stream (null: none).</summary>
         public Stream? VirtioConsoleOutput { get; init; }
 
+        /// <summary>
+        /// Virtio devices the caller built (virtio-net, virtio-vsock), placed after the disks, rng and
+        /// console in this order. Devices that take host input (<see cref="Virtio.IVirtioHostInput"/>)
+        /// make a run depend on host timing even with <see cref="Deterministic"/>. The caller owns them.
+        /// </summary>
+        public IReadOnlyList<Virtio.IVirtioDevice> ExtraVirtioDevices { get; init; } = [];
+
         /// <summary>Instructions per CPU per scheduling slice.</summary>
         public long Quantum { get; init; } = 20_000;
 
