@@ -1,5 +1,7 @@
 using Capvisor.Board;
 using Capvisor.Board.Boot;
+using Capvisor.Board.Virtio;
+using Capvisor.Board.Virtio.Net;
 using Capvisor.Firmware.Psci;
 
 namespace Capvisor.Cli.Commands
@@ -17,6 +19,7 @@ namespace Capvisor.Cli.Commands
             byte[]? kernel = null, initrd = null, dtb = null;
             var disks = new List<VirtioDisk>();
             FileStream? virtioConsole = null;
+            var hostDevices = new List<IDisposable>();
             try
             {
                 if (options.Kernel != null)
@@ -51,8 +54,10 @@ namespace Capvisor.Cli.Commands
                     virtioConsole = new FileStream(options.VirtioConsole, FileMode.Create, FileAccess.Write, FileShare.Read);
                 }
 
+                var extraVirtio = CreateHostDevices(options, hostDevices);
                 var machineOptions = new VirtMachineOptions
                 {
+                    ExtraVirtioDevices = extraVirtio,
                     VirtioConsoleOutput = virtioConsole,
                     Disks = disks,
                     VirtioRng = options.Rng,
@@ -94,6 +99,11 @@ namespace Capvisor.Cli.Commands
                     double seconds = clock.Elapsed.TotalSeconds;
                     messages.WriteLine(FormattableString.Invariant(
                         $"capvisor run: {retired} instructions retired in {seconds:F3} s ({retired / seconds / 1e6:F1} MIPS)"));
+                    foreach (var net in extraVirtio.OfType<VirtioNet>())
+                    {
+                        messages.WriteLine(FormattableString.Invariant(
+                            $"capvisor run: virtio-net {Convert.ToHexString(net.Mac)}: {net.TxFrames} frames sent, {net.RxFrames} received, {net.TxDropped} sent and {net.RxDropped} received dropped"));
+                    }
                 }
 
                 if (exit.Reason != MachineExitReason.SystemOff)
@@ -126,11 +136,42 @@ namespace Capvisor.Cli.Commands
             finally
             {
                 virtioConsole?.Dispose();
+                foreach (var device in hostDevices)
+                {
+                    device.Dispose();
+                }
+
                 foreach (var disk in disks)
                 {
                     disk.File.Dispose();
                 }
             }
+        }
+
+        /// <summary>--net and --vsock devices (their sockets are bound here, so a busy port is an argument error).</summary>
+        private static List<IVirtioDevice> CreateHostDevices(RunOptions options, List<IDisposable> owned)
+        {
+            var devices = new List<IVirtioDevice>();
+            for (int i = 0; i < options.Nets.Count; i++)
+            {
+                var net = options.Nets[i];
+                var backend = net.Local != null
+                    ? DatagramNetBackend.Udp(net.Local, net.Remote!)
+                    : DatagramNetBackend.UnixDatagram(net.LocalPath!, net.RemotePath!);
+                byte[] mac = net.Mac ?? [.. VirtioNet.DefaultMac[..5], (byte)(VirtioNet.DefaultMac[5] + i)];
+                var device = new VirtioNet(backend, mac);
+                owned.Add(device);
+                devices.Add(device);
+            }
+
+            if (options.Vsock is { } vsock)
+            {
+                var device = new VirtioVsock(vsock.Cid, vsock.Path);
+                owned.Add(device);
+                devices.Add(device);
+            }
+
+            return devices;
         }
 
         private static byte[] ReadFile(string path, string what)

@@ -27,6 +27,22 @@ namespace Capvisor.Cli.Commands
                                     --deterministic)
                   --virtio-console FILE  add a virtio-console device (/dev/hvc0 in Linux) whose
                                     output is written to FILE
+                  --net udp:LPORT:RHOST:RPORT[,mac=MAC]
+                                    add a virtio-net device (repeatable) on an unprivileged UDP
+                                    socket, one Ethernet frame per datagram: the wire format of
+                                    QEMU's -netdev dgram,local.type=inet,... and of -netdev
+                                    socket,udp=RHOST:RPORT,localaddr=HOST:LPORT. Binds LPORT on
+                                    loopback when RHOST is loopback, else on all addresses.
+                                    MAC defaults to 52:54:00:12:34:56 (+1 per device), as QEMU
+                  --net unix:LOCALPATH:REMOTEPATH[,mac=MAC]
+                                    the same over Unix datagram sockets (QEMU's local.type=unix)
+                  --vsock CID:PATH  add a virtio-vsock device; the guest's CID is CID (3 or more).
+                                    Firecracker's convention: a host program connects to the Unix
+                                    socket PATH and writes "CONNECT <port>\n", and reads
+                                    "OK <hostport>\n" once the guest accepts; a guest connection
+                                    to CID 2 port P is connected to the Unix socket PATH_P.
+                                    Network and vsock input arrive in host time: runs with them
+                                    are not reproducible even with --deterministic
               -m, --mem MiB         RAM size in MiB (suffix M or G accepted; default 128, as QEMU)
               -c, --cpus N          number of CPUs (default 1)
                   --dtb FILE        use this device tree blob instead of the generated one
@@ -61,6 +77,12 @@ namespace Capvisor.Cli.Commands
 
         /// <summary>--virtio-console: where the virtio console's output goes.</summary>
         public string? VirtioConsole { get; init; }
+
+        /// <summary>--net, in order.</summary>
+        public IReadOnlyList<NetOption> Nets { get; init; } = [];
+
+        /// <summary>--vsock.</summary>
+        public VsockOption? Vsock { get; init; }
 
         /// <summary>--dtb.</summary>
         public string? Dtb { get; init; }
@@ -126,6 +148,8 @@ namespace Capvisor.Cli.Commands
                     "-d" or "--disk" => o with { Disks = [.. o.Disks, ParseDisk(Value())] },
                     "--rng" => o with { Rng = true },
                     "--virtio-console" => o with { VirtioConsole = Value() },
+                    "--net" => o with { Nets = [.. o.Nets, NetOption.Parse(Value())] },
+                    "--vsock" => o with { Vsock = VsockOption.Parse(Value()) },
                     "--realm" or "--measurement-algo" or "--realm-pv" => throw new UsageException("realms are not implemented yet"),
                     _ => throw new UsageException($"unknown option '{args[i]}'"),
                 };
