@@ -1,4 +1,5 @@
 using Capvisor.Arm;
+using Capvisor.Attestation.Cca;
 using Capvisor.Board;
 using Capvisor.Firmware.Psci;
 using Capvisor.Firmware.Rmm;
@@ -14,9 +15,11 @@ namespace Capvisor.Firmware.Monitor
     /// that uses HVC for PSCI runs unchanged.
     /// </summary>
     /// <remarks>
-    /// Needs a machine built with <see cref="VirtMachineOptions.EnableRmm"/> (a GPT). Realm
-    /// execution (REC_ENTER) needs an <see cref="IRecRunner"/> on <see cref="Rmm"/>, which this
-    /// monitor does not provide yet.
+    /// Needs a machine built with <see cref="VirtMachineOptions.EnableRmm"/> (a GPT). Built for a
+    /// <see cref="VirtMachine"/>, the monitor installs a <see cref="RealmCpuRunner"/> on the RMM
+    /// (REC_ENTER runs realms on CPUs of their own over the board's memory, and RTT changes flush
+    /// their TLBs), and with a platform identity a <see cref="RealmAttestation"/> (fresh RAK,
+    /// platform token signed with the CPAK).
     /// </remarks>
     public sealed class El3Monitor : IFirmware
     {
@@ -27,13 +30,29 @@ namespace Capvisor.Firmware.Monitor
         /// <param name="machine">The board; must have a GPT (<see cref="VirtMachineOptions.EnableRmm"/>).</param>
         /// <param name="smccc11">Advertise SMCCC 1.1 instead of QEMU's 1.0.</param>
         /// <param name="features">The RMM's features, or null for the defaults.</param>
+        /// <param name="platform">
+        /// The platform identity whose CPAK signs the platform token, or null: then realms get no
+        /// attestation token (RSI_ATTESTATION_TOKEN_INIT answers RSI_ERROR_UNKNOWN).
+        /// </param>
         /// <exception cref="ArgumentException">The machine has no granule protection table.</exception>
-        public El3Monitor(VirtMachine machine, bool smccc11 = false, RmmFeatures? features = null)
+        public El3Monitor(VirtMachine machine, bool smccc11 = false, RmmFeatures? features = null, PlatformIdentity? platform = null)
         {
             var gpt = machine.Gpt ?? throw new ArgumentException("the machine has no granule protection table (VirtMachineOptions.EnableRmm)", nameof(machine));
             Psci = new PsciFirmware(machine, "smc", smccc11);
             Granules = new BoardGranules(machine.Ram, gpt);
             Rmm = new RealmManagementMonitor(Granules, features);
+
+            // A realm's counter is the board's, as the CPU that entered the REC sees it.
+            var clock = machine.Clock;
+            RecRunner = new RealmCpuRunner(Rmm, machine.Memory, () => t_caller is { } c && c.Index < machine.Cpus.Length
+                ? clock.CounterFor(c.Index, c.Retired)
+                : clock.Counter);
+            Rmm.RecRunner = RecRunner;
+            Rmm.TlbInvalidator = RecRunner;
+            if (platform != null)
+            {
+                Rmm.Attestation = RealmAttestation.ForPlatform(platform, Rmm.Features);
+            }
         }
 
         /// <summary>
@@ -55,6 +74,13 @@ namespace Capvisor.Firmware.Monitor
         /// <summary>The Realm Management Monitor RMI calls are routed to, or null (RMI answers NOT_SUPPORTED).</summary>
         public RealmManagementMonitor? Rmm { get; }
 
+        /// <summary>The runner executing RECs (also the RMM's TLB invalidator), or null when the caller supplied the RMM.</summary>
+        public RealmCpuRunner? RecRunner { get; }
+
+        // The CPU whose SMC is being handled on this thread (REC_ENTER runs the realm inside it).
+        [ThreadStatic]
+        private static Cpu? t_caller;
+
         /// <inheritdoc/>
         public bool HypervisorCall(Cpu cpu, ushort imm) => imm == 0 && Psci.Call(cpu);
 
@@ -70,7 +96,18 @@ namespace Capvisor.Firmware.Monitor
                     return true;
                 }
 
-                var r = Rmm.Handle(fid, cpu.X[1], cpu.X[2], cpu.X[3], cpu.X[4], cpu.X[5], cpu.X[6]);
+                Cpu? outer = t_caller;
+                t_caller = cpu;
+                RmiResult r;
+                try
+                {
+                    r = Rmm.Handle(fid, cpu.X[1], cpu.X[2], cpu.X[3], cpu.X[4], cpu.X[5], cpu.X[6]);
+                }
+                finally
+                {
+                    t_caller = outer;
+                }
+
                 cpu.X[0] = r.X0;
                 cpu.X[1] = r.X1;
                 cpu.X[2] = r.X2;
