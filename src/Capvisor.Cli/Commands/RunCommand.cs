@@ -6,10 +6,11 @@ namespace Capvisor.Cli.Commands
         /// <summary>Runs the command with the arguments after its name.</summary>
         public static int Execute(string[] args)
         {
-            var options = RunOptions.Parse(args);
+            RealmRunOptions? realm = RealmRunOptions.IsRealmRun(args) ? RealmRunOptions.Parse(args) : null;
+            var options = realm?.Board ?? RunOptions.Parse(args);
             if (options.Help)
             {
-                Console.Out.Write(RunOptions.Usage);
+                Console.Out.Write(RunOptions.Usage + RealmRunOptions.Usage);
                 return 0;
             }
 
@@ -26,7 +27,8 @@ namespace Capvisor.Cli.Commands
             using var stdout = Console.OpenStandardOutput();
             var input = new ConsoleEscapeStream(Console.OpenStandardInput());
             input.Escaped += () => cancel.Cancel();
-            using var terminal = options.DumpDtb == null ? RawTerminal.Enter() : null;
+            // A realm has no console input yet: keep the terminal cooked so Ctrl-C stops it.
+            using var terminal = options.DumpDtb == null && realm == null ? RawTerminal.Enter() : null;
             TextWriter messages = Console.Error;
             if (terminal is { Active: true })
             {
@@ -35,7 +37,9 @@ namespace Capvisor.Cli.Commands
                 messages.WriteLine("capvisor: serial console on this terminal; press Ctrl-A x to quit");
             }
 
-            return GuestRunner.Run(options, stdout, input, messages, cancel.Token);
+            return realm != null
+                ? RealmRunner.Run(realm, stdout, messages, cancel.Token)
+                : GuestRunner.Run(options, stdout, input, messages, cancel.Token);
         }
     }
 }
