@@ -4,7 +4,7 @@
 set -euo pipefail
 want=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross make cpio)
 if [ "${1:-test}" = test ]; then
-  want+=(qemu-system-arm qemu-user-static device-tree-compiler cpio python3-cbor2 python3-cryptography)
+  want+=(qemu-system-arm qemu-user-static device-tree-compiler cpio python3-cbor2 python3-cryptography e2fsprogs)
 fi
 missing=()
 for p in "${want[@]}"; do
