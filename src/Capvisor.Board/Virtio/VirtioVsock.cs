@@ -351,7 +351,7 @@ namespace Capvisor.Board.Virtio
         {
             if (_connections.Count >= MaxConnections)
             {
-                Refuse(h);
+                Refuse(h, protocolError: false);
                 return;
             }
 
@@ -365,7 +365,7 @@ namespace Capvisor.Board.Virtio
             catch (SocketException)
             {
                 socket.Dispose();
-                Refuse(h);
+                Refuse(h, protocolError: false); // nobody listens on PATH_port: connection refused
                 return;
             }
 
@@ -493,9 +493,13 @@ namespace Capvisor.Board.Virtio
         }
 
         /// <summary>Answers a packet that belongs to no connection, or breaks the rules, with an RST.</summary>
-        private void Refuse(in VsockHeader h)
+        private void Refuse(in VsockHeader h, bool protocolError = true)
         {
-            ProtocolErrors++;
+            if (protocolError)
+            {
+                ProtocolErrors++;
+            }
+
             _control.Enqueue((null, new VsockHeader
             {
                 SrcCid = h.DstCid,

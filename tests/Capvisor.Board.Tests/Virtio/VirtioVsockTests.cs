@@ -261,6 +261,7 @@ namespace Capvisor.Board.Tests.Virtio
             Send(d, Header(VsockOp.Request, 778, 5001));
             Assert.Equal(VsockOp.Rst, Assert.Single(Receive(d)).Header.Op);
             Assert.Equal(1, Vsock(d).ConnectionCount);
+            Assert.Equal(0, Vsock(d).ProtocolErrors); // a refusal, not a guest error
         }
 
         [Fact]
