@@ -36,6 +36,9 @@ namespace Capvisor.Firmware.Rmm
 
         private const ulong SctlrEe = 1UL << 25;
 
+        // MPIDR_EL1 bit 31 is RES1.
+        private const ulong MpidrRes1 = 1UL << 31;
+
         // HCR_EL2: VM (stage 2 on), TWI/TWE (trap WFI/WFE to EL2).
         private const ulong HcrVm = 1, HcrTwi = 1UL << 13, HcrTwe = 1UL << 14;
 
@@ -270,7 +273,7 @@ namespace Capvisor.Firmware.Rmm
         private RecExecution Create(Rec rec)
         {
             var host = new RealmCpuHost(_rmm, _counter);
-            var x = new RecExecution(rec, _ => new Cpu(CpuIndexFor(rec), _memory, host));
+            var x = new RecExecution(rec, _ => new Cpu((int)Math.Min(rec.Index, int.MaxValue), _memory, host));
             host.Bind(x);
             PowerOn(x, rec.Realm, 0);
             return x;
@@ -287,6 +290,7 @@ namespace Capvisor.Firmware.Rmm
             cpu.PowerOn(rec.Pc, rec.Gprs[0]);
             cpu.Security = SecurityState.Realm;
             cpu.IdAa64Pfr0Override = RealmIdAa64Pfr0;
+            cpu.MpidrOverride = MpidrRes1 | rec.MpidrEl1;
             cpu.SctlrEl[1] |= sctlrEe;
             cpu.HcrEl2 = HcrVm;
             uint sl0 = (uint)(2 - realm.StartLevel) & 3;
@@ -300,17 +304,6 @@ namespace Capvisor.Firmware.Rmm
             x.RipasPending = false;
             x.LastExitEmulatable = false;
             x.LastExitUnprotectedAbort = false;
-        }
-
-        /// <summary>
-        /// The board CPU index whose MPIDR_EL1 (Aff1 = index / 8, Aff0 = index % 8) equals the REC's;
-        /// a REC MPIDR the CPU model cannot express falls back to the REC index.
-        /// </summary>
-        private static int CpuIndexFor(Rec rec)
-        {
-            ulong m = rec.RecMpidr;
-            ulong aff0 = m & 0xF, aff1 = (m >> 8) & 0xFF;
-            return aff0 < 8 && (m >> 16) == 0 ? (int)((aff1 * 8) + aff0) : (int)rec.Index;
         }
 
         private static void LoadRegisters(Rec rec, Cpu cpu)

@@ -56,8 +56,10 @@ namespace Capvisor.Firmware.Rmm
                 return RmiResult.Of(RmiStatus.ErrorInput);
             }
 
+            // Concatenated starting-level tables are aligned to their total size (VTTBR_EL2.BADDR),
+            // or the CPU's walk would not find them.
             ulong rttEnd = p.RttBase + ((ulong)p.RttNumStart * GranuleSize);
-            if (rdPa >= p.RttBase && rdPa < rttEnd)
+            if ((p.RttBase & (((ulong)p.RttNumStart * GranuleSize) - 1)) != 0 || (rdPa >= p.RttBase && rdPa < rttEnd))
             {
                 return RmiResult.Of(RmiStatus.ErrorInput);
             }

@@ -102,6 +102,7 @@ namespace Capvisor.Firmware.Tests.Rmm
             var h = new RmmHarness();
             RealmParams p = DefaultParams(s2sz, sl);
             ulong rd = h.AllocDelegated();
+            h.AlignNext(p.RttNumStart * 4096UL);
             p.RttBase = h.AllocDelegated((int)p.RttNumStart);
             p.Vmid = 1;
             tweak?.Invoke(p);
@@ -113,6 +114,7 @@ namespace Capvisor.Firmware.Tests.Rmm
             ("s2sz below 32", p => p.S2sz = 31),
             ("s2sz above PA range", p => { p.S2sz = 49; }),
             ("num_bps 0", p => p.NumBps = 0),
+            ("concatenated roots not aligned to their size", p => p.RttBase += 4096),
             ("num_bps too many", p => p.NumBps = 6),
             ("num_wps 0", p => p.NumWps = 0),
             ("num_wps too many", p => p.NumWps = 4),
@@ -162,6 +164,7 @@ namespace Capvisor.Firmware.Tests.Rmm
             RealmParams q = DefaultParams();
             q.Vmid = 1;
             ulong rd2 = h.AllocDelegated();
+            h.AlignNext(8 * 4096);
             q.RttBase = h.AllocDelegated(8);
             Status(h.Call(F.RealmCreate, rd2, h.WriteParams(q)), RmiStatus.ErrorInput);
             q.Vmid = 2;

@@ -4,11 +4,16 @@ using F = Capvisor.Firmware.Rmm.RmiFunctionId;
 
 namespace Capvisor.Firmware.Tests.Rmm
 {
+    /// <summary>How the harness's host writes a Non-secure granule.</summary>
+    public delegate void HostWriter(ulong pa, ReadOnlySpan<byte> data);
+
     /// <summary>A host driving the RMM: allocates physical granules, writes parameter granules, issues RMI calls.</summary>
     public sealed class RmmHarness
     {
         public const ulong RamBase = 0x4000_0000;
 
+        private readonly ulong _end;
+        private readonly HostWriter _hostWrite;
         private ulong _next;
 
         public RmmHarness(int granules = 1024, RmmFeatures? features = null)
@@ -16,8 +21,21 @@ namespace Capvisor.Firmware.Tests.Rmm
             Memory = new FakePhysicalGranules(RamBase, granules);
             Rmm = new RealmManagementMonitor(Memory, features);
             _next = RamBase;
+            _end = Memory.RamEnd;
+            _hostWrite = (pa, data) => Memory.HostWrite(pa, data);
         }
 
+        /// <summary>A host over another RMM (e.g. a board's), allocating granules in [<paramref name="start"/>, <paramref name="end"/>).</summary>
+        public RmmHarness(RealmManagementMonitor rmm, ulong start, ulong end, HostWriter hostWrite)
+        {
+            Memory = null!;
+            Rmm = rmm;
+            _next = start;
+            _end = end;
+            _hostWrite = hostWrite;
+        }
+
+        /// <summary>The fake RAM (null for a harness over another RMM).</summary>
         public FakePhysicalGranules Memory { get; }
 
         public RealmManagementMonitor Rmm { get; }
@@ -30,7 +48,7 @@ namespace Capvisor.Firmware.Tests.Rmm
         {
             ulong pa = _next;
             _next += 4096;
-            if (_next > Memory.RamEnd)
+            if (_next > _end)
             {
                 throw new InvalidOperationException("Harness out of RAM.");
             }
@@ -85,7 +103,7 @@ namespace Capvisor.Firmware.Tests.Rmm
             ulong pa = AllocNs();
             byte[] buf = new byte[4096];
             p.Write(buf);
-            Memory.HostWrite(pa, buf);
+            _hostWrite(pa, buf);
             return pa;
         }
 
@@ -94,7 +112,7 @@ namespace Capvisor.Firmware.Tests.Rmm
             ulong pa = AllocNs();
             byte[] buf = new byte[4096];
             p.Write(buf);
-            Memory.HostWrite(pa, buf);
+            _hostWrite(pa, buf);
             return pa;
         }
 
@@ -103,6 +121,7 @@ namespace Capvisor.Firmware.Tests.Rmm
         {
             p ??= DefaultParams();
             ulong rd = AllocDelegated();
+            AlignNext(p.RttNumStart * 4096UL);
             p.RttBase = AllocDelegated((int)p.RttNumStart);
             p.Vmid = vmid ?? (ushort)(rd >> 12);
             Ok(Call(F.RealmCreate, rd, WriteParams(p)));
@@ -157,7 +176,7 @@ namespace Capvisor.Firmware.Tests.Rmm
         public ulong WriteNsData(ReadOnlySpan<byte> content)
         {
             ulong pa = AllocNs();
-            Memory.HostWrite(pa, content);
+            _hostWrite(pa, content);
             return pa;
         }
 

@@ -1,0 +1,131 @@
+using Capvisor.Arm;
+
+namespace Capvisor.Firmware.Tests.Rmm
+{
+    /// <summary>
+    /// Hand-encoded A64 for realm test programs (as the El3Monitor and board tests encode theirs).
+    /// A program runs at <see cref="BoardRealm.CodeIpa"/> with the MMU off; x28 points at the
+    /// results granule, where <see cref="Save"/> stores registers; its EL1 synchronous vector
+    /// saves ESR_EL1, FAR_EL1 and ELR_EL1 in result slots 60–62, sets slot 63 to 1 and spins.
+    /// </summary>
+    internal static class RealmAsm
+    {
+        public const int SlotEsr = 60, SlotFar = 61, SlotElr = 62, SlotVectorTaken = 63;
+
+        public static uint Movz(int rd, uint imm16, int shift = 0) => 0xD2800000u | ((uint)(shift / 16) << 21) | (imm16 << 5) | (uint)rd;
+        public static uint Movk(int rd, uint imm16, int shift) => 0xF2800000u | ((uint)(shift / 16) << 21) | (imm16 << 5) | (uint)rd;
+        public static uint MovReg(int rd, int rm) => 0xAA0003E0u | ((uint)rm << 16) | (uint)rd;
+        public static uint LdrX(int rt, int rn, int offset = 0) => 0xF9400000u | ((uint)(offset / 8) << 10) | ((uint)rn << 5) | (uint)rt;
+        public static uint StrX(int rt, int rn, int offset = 0) => 0xF9000000u | ((uint)(offset / 8) << 10) | ((uint)rn << 5) | (uint)rt;
+        public static uint LdrW(int rt, int rn, int offset = 0) => 0xB9400000u | ((uint)(offset / 4) << 10) | ((uint)rn << 5) | (uint)rt;
+        public static uint StrB(int rt, int rn) => 0x39000000u | ((uint)rn << 5) | (uint)rt;
+        public static uint LdrshX(int rt, int rn) => 0x79800000u | ((uint)rn << 5) | (uint)rt;
+        public static uint AddReg(int rd, int rn, int rm) => 0x8B000000u | ((uint)rm << 16) | ((uint)rn << 5) | (uint)rd;
+        public static uint CmpImm(int rn, uint imm12) => 0xF100001Fu | (imm12 << 10) | ((uint)rn << 5);
+        public static uint BEq(int instructions) => 0x54000000u | (((uint)instructions & 0x7FFFF) << 5);
+        public static uint Br(int rn) => 0xD61F0000u | ((uint)rn << 5);
+        public static uint Msr(uint encoding, int rt) => 0xD5000000u | (encoding << 5) | (uint)rt;
+        public static uint Mrs(int rt, uint encoding) => 0xD5200000u | (encoding << 5) | (uint)rt;
+        public const uint Smc0 = 0xD4000003;
+        public const uint Hvc0 = 0xD4000002;
+        public const uint Wfi = 0xD503207F;
+        public const uint Nop = 0xD503201F;
+        public const uint BranchSelf = 0x14000000;
+
+        public static IEnumerable<uint> Mov64(int rd, ulong value)
+        {
+            yield return Movz(rd, (uint)(value & 0xFFFF));
+            for (int shift = 16; shift < 64; shift += 16)
+            {
+                uint part = (uint)(value >> shift) & 0xFFFF;
+                if (part != 0)
+                {
+                    yield return Movk(rd, part, shift);
+                }
+            }
+        }
+
+        /// <summary>Stores x<paramref name="rt"/> in result slot <paramref name="slot"/>.</summary>
+        public static uint Save(int rt, int slot) => StrX(rt, 28, slot * 8);
+
+        /// <summary>x0 = <paramref name="fid"/>, x1.. = <paramref name="args"/>, SMC #0.</summary>
+        public static IEnumerable<uint> Smc(ulong fid, params ulong[] args)
+        {
+            foreach (uint w in Mov64(0, fid))
+            {
+                yield return w;
+            }
+
+            for (int i = 0; i < args.Length; i++)
+            {
+                foreach (uint w in Mov64(1 + i, args[i]))
+                {
+                    yield return w;
+                }
+            }
+
+            yield return Smc0;
+        }
+
+        /// <summary>SMC, then saves x0.. x(<paramref name="results"/> − 1) from slot <paramref name="firstSlot"/> on.</summary>
+        public static IEnumerable<uint> SmcSaving(int firstSlot, int results, ulong fid, params ulong[] args) =>
+            Smc(fid, args).Concat(Enumerable.Range(0, results).Select(i => Save(i, firstSlot + i)));
+
+        /// <summary>Where <see cref="Program"/> puts the secondary entry (for PSCI CPU_ON).</summary>
+        public const ulong SecondaryOffset = 0x700;
+
+        /// <summary>
+        /// The whole program image: prologue, <paramref name="body"/>, spin; optionally
+        /// <paramref name="secondary"/> at <see cref="SecondaryOffset"/> (with x28 set up, then spin);
+        /// the vector table at +0x800.
+        /// </summary>
+        public static byte[] Program(IEnumerable<uint> body, IEnumerable<uint>? secondary = null)
+        {
+            var code = new List<uint>();
+            code.AddRange(Mov64(9, BoardRealm.CodeIpa + 0x800));
+            code.Add(Msr(SysReg.VBAR_EL1, 9));
+            code.AddRange(Mov64(28, BoardRealm.ResultsIpa));
+            code.AddRange(body);
+            code.Add(BranchSelf);
+            int limit = secondary == null ? 0x200 : (int)(SecondaryOffset / 4);
+            if (code.Count > limit)
+            {
+                throw new InvalidOperationException("realm test program too long");
+            }
+
+            if (secondary != null)
+            {
+                while (code.Count < limit)
+                {
+                    code.Add(Nop);
+                }
+
+                code.AddRange(Mov64(28, BoardRealm.ResultsIpa));
+                code.AddRange(secondary);
+                code.Add(BranchSelf);
+                if (code.Count > 0x200)
+                {
+                    throw new InvalidOperationException("realm secondary code too long");
+                }
+            }
+
+            while (code.Count < 0x280)
+            {
+                code.Add(Nop); // vector table at +0x800; current EL with SPx, synchronous, at +0x200
+            }
+
+            code.Add(Mrs(9, SysReg.ESR_EL1));
+            code.Add(Save(9, SlotEsr));
+            code.Add(Mrs(9, SysReg.FAR_EL1));
+            code.Add(Save(9, SlotFar));
+            code.Add(Mrs(9, SysReg.ELR_EL1));
+            code.Add(Save(9, SlotElr));
+            code.Add(Movz(9, 1));
+            code.Add(Save(9, SlotVectorTaken));
+            code.Add(BranchSelf);
+            var bytes = new byte[code.Count * 4];
+            Buffer.BlockCopy(code.ToArray(), 0, bytes, 0, bytes.Length);
+            return bytes;
+        }
+    }
+}
