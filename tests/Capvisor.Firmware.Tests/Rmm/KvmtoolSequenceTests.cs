@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using Capvisor.Firmware.Hypervisor;
 using Capvisor.Firmware.Rmm;
+using Capvisor.Firmware.Tests.Hypervisor;
 using F = Capvisor.Firmware.Rmm.RmiFunctionId;
 
 namespace Capvisor.Firmware.Tests.Rmm
@@ -16,7 +18,7 @@ namespace Capvisor.Firmware.Tests.Rmm
         public void RealmBuiltLikeKvmtoolHasTheIndependentlyComputedRim(int ipaBits, bool sha512)
         {
             var h = new RmmHarness(granules: 2048);
-            var host = new KvmtoolHost(h);
+            var host = HarnessHost.Builder(h);
             var alg = sha512 ? MeasurementAlgorithm.Sha512 : MeasurementAlgorithm.Sha256;
             byte[] rpv = Enumerable.Range(0, 64).Select(i => (byte)(i * 3)).ToArray();
             var rng = new Random(ipaBits);
@@ -30,18 +32,21 @@ namespace Capvisor.Firmware.Tests.Rmm
             ulong dtbIpa = RamBase + ramSize - (2UL << 20);
             ulong initrdIpa = ((dtbIpa - (ulong)initrd.Length - 4) & ~3UL) - 0x1_0000;
 
-            host.CreateRealm(ipaBits, alg, rpv);
+            host.CreateRealm(new RealmConfig { IpaBits = ipaBits, Algorithm = alg, Rpv = rpv });
             host.InitRipas(RamBase, RamBase + ramSize);
             var blobs = new List<(ulong Ipa, byte[] Granule)>();
-            blobs.AddRange(host.Populate(RamBase, kernel));
-            blobs.AddRange(host.Populate(initrdIpa, initrd));
-            blobs.AddRange(host.Populate(dtbIpa, dtb));
-            RecParams rec0 = host.CreateRecs(vcpus: 2, pc: RamBase, dtb: dtbIpa);
+            foreach ((ulong ipa, byte[] content) in new[] { (RamBase, kernel), (initrdIpa, initrd), (dtbIpa, dtb) })
+            {
+                host.Populate(ipa, content);
+                blobs.AddRange(HarnessHost.PopulatedGranules(ipa, content));
+            }
+
+            RecParams rec0 = host.CreateRecs(vcpus: 2, pc: RamBase, gprs: [dtbIpa]);
             host.Activate();
 
             var model = new ReferenceRim(sha512);
             model.RealmCreate(0, (uint)ipaBits, 0, 5, 3, 0);
-            model.InitRipas(RamBase, RamBase + ramSize, KvmtoolHost.KvmStartLevel(ipaBits));
+            model.InitRipas(RamBase, RamBase + ramSize, RealmBuilder.KvmStartLevel(ipaBits));
             foreach ((ulong ipa, byte[] granule) in blobs)
             {
                 model.Data(ipa, granule, measureContent: true);
@@ -52,6 +57,9 @@ namespace Capvisor.Firmware.Tests.Rmm
             RealmDescriptor realm = h.Rmm.FindRealm(host.Rd)!;
             Assert.Equal(RealmState.Active, realm.State);
             Assert.Equal(Convert.ToHexStringLower(model.Rim), Convert.ToHexStringLower(realm.GetMeasurement(0)));
+
+            // The host's own expectation (what --print-rim shows) is the same value.
+            Assert.Equal(Convert.ToHexStringLower(realm.Rim), Convert.ToHexStringLower(host.ExpectedRim));
             Assert.Equal(rpv, realm.Rpv.ToArray());
         }
 
@@ -59,8 +67,8 @@ namespace Capvisor.Firmware.Tests.Rmm
         public void PopulatedMemoryIsMappedAndHiddenFromTheHost()
         {
             var h = new RmmHarness(granules: 2048);
-            var host = new KvmtoolHost(h);
-            host.CreateRealm(33, MeasurementAlgorithm.Sha256);
+            var host = HarnessHost.Builder(h);
+            host.CreateRealm(new RealmConfig { IpaBits = 33 });
             host.InitRipas(RamBase, RamBase + (4UL << 20));
             byte[] image = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
             host.Populate(RamBase + 0x1000, image);
@@ -97,10 +105,10 @@ namespace Capvisor.Firmware.Tests.Rmm
         public void RecEnterWithoutRunnerExitsWithIrq()
         {
             var h = new RmmHarness(granules: 2048);
-            var host = new KvmtoolHost(h);
-            host.CreateRealm(33, MeasurementAlgorithm.Sha256);
+            var host = HarnessHost.Builder(h);
+            host.CreateRealm(new RealmConfig { IpaBits = 33 });
             host.InitRipas(RamBase, RamBase + (2UL << 20));
-            host.CreateRecs(2, RamBase, 0);
+            host.CreateRecs(2, RamBase, [0]);
             ulong run = h.AllocNs();
             RmmHarness.Status(h.Call(F.RecEnter, host.Recs[0], run), RmiStatus.ErrorRealm, 0);
             host.Activate();
@@ -116,25 +124,27 @@ namespace Capvisor.Firmware.Tests.Rmm
         public void TeardownReturnsEveryGranuleZeroed()
         {
             var h = new RmmHarness(granules: 2048);
-            var host = new KvmtoolHost(h);
-            host.CreateRealm(33, MeasurementAlgorithm.Sha512);
+            var host = HarnessHost.Builder(h, out HarnessHost memory);
+            host.CreateRealm(new RealmConfig { IpaBits = 33, Algorithm = MeasurementAlgorithm.Sha512 });
             host.InitRipas(RamBase, RamBase + (8UL << 20));
             host.Populate(RamBase + 0x20_0000, new byte[70_000].Select((_, i) => (byte)(i | 1)).ToArray());
-            host.CreateRecs(3, RamBase, 0);
+            host.CreateRecs(3, RamBase, [0]);
             host.Activate();
 
+            ulong rd = host.Rd;
             List<ulong> freed = host.Destroy();
-            foreach ((ulong pa, GranuleState state, int _) in h.Rmm.SnapshotGranules())
+
+            // Every granule came back undelegated, zeroed, and was returned to host memory.
+            Assert.Empty(h.Rmm.SnapshotGranules());
+            foreach (ulong pa in freed)
             {
-                Assert.Equal(GranuleState.Delegated, state);
-                Assert.True(h.Memory.IsZero(pa), $"delegated granule 0x{pa:x} is not zero");
-                RmmHarness.Ok(h.Call(F.GranuleUndelegate, pa));
                 Assert.Equal(GranulePas.NonSecure, h.Memory.GetPas(pa));
-                Assert.True(h.Memory.HostRead(pa).All(b => b == 0));
+                Assert.True(h.Memory.HostRead(pa).All(b => b == 0), $"granule 0x{pa:x} is not zero");
+                Assert.Contains(pa, memory.Freed);
             }
 
-            Assert.Empty(h.Rmm.SnapshotGranules());
-            Assert.Contains(host.Rd, freed);
+            Assert.Equal(freed.Count, freed.Distinct().Count());
+            Assert.Contains(rd, freed);
         }
     }
 }
