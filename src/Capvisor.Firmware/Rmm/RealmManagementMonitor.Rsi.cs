@@ -276,18 +276,18 @@ namespace Capvisor.Firmware.Rmm
         // X1 = bytes written; INCOMPLETE until the last byte is out.
         private void TokenContinue(RecExecution x, Cpu cpu)
         {
-            byte[]? token = x.Token;
-            if (token == null)
-            {
-                cpu.X[0] = RsiFunctionId.ErrorState;
-                return;
-            }
-
             ulong ipa = cpu.X[1], offset = cpu.X[2], size = cpu.X[3];
             RealmDescriptor rd = x.Rec.Realm;
             if ((ipa & GranuleMask) != 0 || !rd.InPar(ipa) || offset >= GranuleSize || size > GranuleSize - offset)
             {
                 cpu.X[0] = RsiFunctionId.ErrorInput;
+                return;
+            }
+
+            byte[]? token = x.Token;
+            if (token == null)
+            {
+                cpu.X[0] = RsiFunctionId.ErrorState;
                 return;
             }
 
