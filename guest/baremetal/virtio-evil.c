@@ -3,7 +3,8 @@
  * submits hostile requests: a looping descriptor chain, buffers outside RAM, a 0xFFFFFFFF
  * length, a buffer range that wraps around 2^64, an available index more than a queue ahead,
  * descriptor indices outside the table, a writable buffer before a readable one, bad indirect
- * tables, rings outside RAM, queue sizes that are not a power of two or above the maximum,
+ * tables (unnegotiated, misaligned length, nested, with NEXT, outside RAM, looping), rings
+ * outside RAM, queue sizes that are not a power of two or above the maximum,
  * notifications before DRIVER_OK and of queues that do not exist. After each it prints what the
  * device did (status register, NEEDS_RESET, used index, the request's status byte), resets the
  * device (status 0) and goes on; a well-formed read at the end shows the device still works. */
@@ -53,6 +54,7 @@ struct desc {
 
 static struct desc ring_desc[QSIZE] __attribute__((aligned(16)));
 static struct desc indirect[4] __attribute__((aligned(16)));
+static struct desc indirect2[4] __attribute__((aligned(16)));
 static struct {
     u16 flags, idx, ring[QSIZE], used_event;
 } avail __attribute__((aligned(4)));
@@ -102,8 +104,11 @@ static u64 find_blk(void)
     return 0;
 }
 
-/* Negotiates VERSION_1 only and sets up queue 0 with `size` entries at the given rings; returns
+/* Negotiates VERSION_1 (and features_lo) and sets up queue 0 with `size` entries at the given rings; returns
  * the status register after DRIVER_OK (or before it, if `driver_ok` is 0). */
+static u32 features_hi = 1; /* VIRTIO_F_VERSION_1 */
+static u32 features_lo;
+
 static u32 setup(u32 size, u64 d, u64 a, u64 u, int driver_ok)
 {
     wr(R_STATUS, 0);
@@ -113,9 +118,9 @@ static u32 setup(u32 size, u64 d, u64 a, u64 u, int driver_ok)
     wr(R_STATUS, S_ACK);
     wr(R_STATUS, S_ACK | S_DRIVER);
     wr(R_DRIVER_FEATURES_SEL, 0);
-    wr(R_DRIVER_FEATURES, 0);
+    wr(R_DRIVER_FEATURES, features_lo);
     wr(R_DRIVER_FEATURES_SEL, 1);
-    wr(R_DRIVER_FEATURES, 1); /* VIRTIO_F_VERSION_1 */
+    wr(R_DRIVER_FEATURES, features_hi);
     wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
     if (!(rd(R_STATUS) & S_FEATURES_OK))
         printf("  FEATURES_OK refused\n");
@@ -298,6 +303,52 @@ int main(void)
     submit(3, 1, 0);
     report("indirect not negotiated");
 
+    /* 9b. with VIRTIO_F_INDIRECT_DESC negotiated: a well-formed indirect read, then a table
+     * whose length is not a multiple of 16, a nested table, an indirect descriptor that also has
+     * NEXT, a table outside RAM and a loop inside the table */
+    features_lo = 1u << 28;
+    setup_default();
+    read_request();
+    indirect[0] = (struct desc){ (u64)&header, 16, F_NEXT, 1 };
+    indirect[1] = (struct desc){ (u64)data, 512, F_NEXT | F_WRITE, 2 };
+    indirect[2] = (struct desc){ (u64)&blk_status, 1, F_WRITE, 0 };
+    ring_desc[3] = (struct desc){ (u64)indirect, 3 * 16, F_INDIRECT, 0 };
+    submit(3, 1, 0);
+    report("indirect read");
+
+    setup_default();
+    read_request();
+    ring_desc[3] = (struct desc){ (u64)indirect, 3 * 16 - 4, F_INDIRECT, 0 };
+    submit(3, 1, 0);
+    report("indirect length 44");
+
+    setup_default();
+    read_request();
+    indirect2[0] = (struct desc){ (u64)indirect, 3 * 16, F_INDIRECT, 0 };
+    ring_desc[3] = (struct desc){ (u64)indirect2, 16, F_INDIRECT, 0 };
+    submit(3, 1, 0);
+    report("nested indirect");
+
+    setup_default();
+    read_request();
+    ring_desc[3] = (struct desc){ (u64)indirect, 3 * 16, F_INDIRECT | F_NEXT, 2 };
+    submit(3, 1, 0);
+    report("indirect with NEXT");
+
+    setup_default();
+    read_request();
+    ring_desc[3] = (struct desc){ RAM_END - 16, 3 * 16, F_INDIRECT, 0 };
+    submit(3, 1, 0);
+    report("indirect table past RAM");
+
+    setup_default();
+    read_request();
+    indirect[2] = (struct desc){ (u64)&blk_status, 1, F_WRITE | F_NEXT, 1 };
+    ring_desc[3] = (struct desc){ (u64)indirect, 3 * 16, F_INDIRECT, 0 };
+    submit(3, 1, 0);
+    report("loop in indirect table");
+    features_lo = 0;
+
     /* 10. a request the device can parse but must refuse: status byte, no NEEDS_RESET */
     setup_default();
     read_request();
@@ -357,7 +408,19 @@ int main(void)
     wr(R_STATUS, S_ACK | S_DRIVER | S_DRIVER_OK);
     report("DRIVER_OK without FEATURES_OK");
 
-    /* 15. a notification of a queue the device does not have */
+    /* 15. a queue the device does not have: made ready and notified; 8- and 16-bit register
+     * accesses (the transport only takes 32-bit ones) */
+    setup_default();
+    wr(R_QUEUE_SEL, 9);
+    wr(R_QUEUE_NUM, QSIZE);
+    wr(R_QUEUE_READY, 1);
+    wr(R_QUEUE_NOTIFY, 9);
+    printf("queue 9: ready %u, byte read of magic %x, halfword read of version %x\n", rd(R_QUEUE_READY),
+           *(volatile u8 *)(dev + R_MAGIC), *(volatile u16 *)(dev + R_VERSION));
+    *(volatile u8 *)(dev + R_STATUS) = 0;
+    report("queue 9 and narrow accesses");
+
+    /* 16. a notification of a queue the device does not have */
     setup_default();
     read_request();
     submit(0, 1, 7);
