@@ -38,7 +38,7 @@ namespace Capvisor.Firmware.Tests.Hypervisor
             return vmm;
         }
 
-        [Fact(Skip = "RealmCpuRunner reports exit.far page-masked instead of the page offset (TF-RMM: FAR & 0xFFF), so the FR read lands on DR; reported to the RMM helper")]
+        [Fact]
         public void RealmWritesThePl011AtItsUnprotectedAliasAndSwitchesOff()
         {
             var a = new A64();
