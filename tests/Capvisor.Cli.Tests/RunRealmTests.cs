@@ -178,6 +178,36 @@ namespace Capvisor.Cli.Tests
             }
         }
 
+        [Fact]
+        public void DemoRunsTheRealmAndVerifiesItsToken()
+        {
+            RealmElf("realm-hello");
+            BareMetalRunner.Elf("demo");
+            var psi = new ProcessStartInfo(Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = BareMetalRunner.RepoRoot,
+            };
+            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "capvisor.dll"));
+            psi.ArgumentList.Add("demo");
+            psi.Environment["CAPVISOR_ROOT"] = BareMetalRunner.RepoRoot;
+            psi.Environment["CAPVISOR_STATE_DIR"] = Path.Combine(_dir, "demo-state");
+            psi.Environment["CAPVISOR_GUEST_DIR"] = Path.Combine(_dir, "no-linux"); // skip part 3
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            Assert.True(p.WaitForExit(120_000), "demo did not finish");
+            string err = stderr.Result;
+            Assert.True(p.ExitCode == 0, err);
+            Assert.Contains("2/3 running guest/realm/build/realm-hello.elf", err);
+            Assert.Contains("the RIM the realm read with RSI_MEASUREMENT_READ equals the host's", err);
+            Assert.Contains("verified against the CPAK", err);
+            Assert.Contains(": valid, platform tag:arm.com,2023:cca_platform#1.0.0", err);
+            Assert.Equal(Line(err, "RIM"), Line(stdout.Result, "RIM"));
+            Assert.True(File.Exists(Path.Combine(_dir, "demo-state", "cpak.pem")));
+        }
+
         /// <summary>Verifies with Fixtures/cross_impl.py, then prints the claims it decoded itself.</summary>
         private const string PythonClaims = """
             import importlib.util, sys, cbor2, io, contextlib

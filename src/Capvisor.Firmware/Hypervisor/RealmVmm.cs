@@ -23,11 +23,19 @@ namespace Capvisor.Firmware.Hypervisor
     /// Exits served: emulatable data aborts in the unprotected IPA half go to the board's MMIO bus
     /// at the IPA with the top bit cleared (so the PL011 is at 0x09000000 | 1 &lt;&lt; (IPA width − 1))
     /// and complete with EMUL_MMIO; unprotected RAM addresses get a shared host granule
-    /// (RTT_MAP_UNPROTECTED); faults on protected RAM get a fresh granule (DATA_CREATE_UNKNOWN);
-    /// anything else gets a synchronous external abort (INJECT_SEA). PSCI CPU_ON/AFFINITY_INFO are
-    /// completed with PSCI_COMPLETE, SYSTEM_OFF/RESET end the run, CPU_OFF parks the REC. RSI host
-    /// calls are answered as SMCCC calls (SMCCC_VERSION → 1.1, anything else NOT_SUPPORTED). RIPAS
-    /// changes are applied with RTT_SET_RIPAS. Runnable RECs are entered round-robin.
+    /// (RTT_MAP_UNPROTECTED); other unprotected aborts (no ISV, no device) get a synchronous
+    /// external abort (INJECT_SEA). Faults on protected RAM get a fresh granule
+    /// (DATA_CREATE_UNKNOWN); a protected fault outside RAM, or the same IPA faulting
+    /// <see cref="RealmVmmOptions.RepeatedFaultLimit"/> times in a row, ends the run (the host may
+    /// not inject aborts there). PSCI CPU_ON/AFFINITY_INFO are completed with PSCI_COMPLETE,
+    /// SYSTEM_OFF/RESET end the run, CPU_OFF parks the REC. RSI host calls are answered as SMCCC
+    /// calls (SMCCC_VERSION → 1.1, anything else NOT_SUPPORTED). RIPAS changes are applied with
+    /// RTT_SET_RIPAS (REJECT when nothing could be changed). Runnable RECs are entered
+    /// round-robin; every REC_ENTER returns within the RMM's slice, so the timeout and
+    /// cancellation are checked between entries. With deterministic time the board clock moves
+    /// by a full slice for a slice-end exit and by 1 µs for any other exit (the host cannot see
+    /// the realm's instruction count).
+    /// </remarks>
     /// </remarks>
     public sealed class RealmVmm : IDisposable
     {
