@@ -1,6 +1,7 @@
 using Capvisor.Arm;
 using Capvisor.Attestation.Cca;
 using Capvisor.Board;
+using Capvisor.Board.Timers;
 using Capvisor.Firmware.Psci;
 using Capvisor.Firmware.Rmm;
 
@@ -44,9 +45,7 @@ namespace Capvisor.Firmware.Monitor
 
             // A realm's counter is the board's, as the CPU that entered the REC sees it.
             var clock = machine.Clock;
-            RecRunner = new RealmCpuRunner(Rmm, machine.Memory, () => t_caller is { } c && c.Index < machine.Cpus.Length
-                ? clock.CounterFor(c.Index, c.Retired)
-                : clock.Counter);
+            RecRunner = new RealmCpuRunner(Rmm, machine.Memory, elapsed => RealmCounter(machine, elapsed));
             Rmm.RecRunner = RecRunner;
             Rmm.TlbInvalidator = RecRunner;
             if (platform != null)
@@ -63,6 +62,25 @@ namespace Capvisor.Firmware.Monitor
         {
             Psci = new PsciFirmware(machine, "smc", smccc11);
             Rmm = rmm;
+        }
+
+        /// <summary>
+        /// The counter a realm reads after running <paramref name="elapsed"/> instructions of a
+        /// REC_ENTER: the board's time as the CPU that entered it sees it, plus, in deterministic
+        /// mode, those instructions (one nanosecond each, like the board's CPUs).
+        /// </summary>
+        private static ulong RealmCounter(VirtMachine machine, long elapsed)
+        {
+            var clock = machine.Clock;
+            if (!clock.Deterministic)
+            {
+                return clock.Counter;
+            }
+
+            ulong ns = t_caller is { } c && c.Index < machine.Cpus.Length && machine.Cpus[c.Index] == c
+                ? clock.NowNsFor(c.Index, c.Retired)
+                : clock.NowNs;
+            return (ns + (ulong)Math.Max(0, elapsed)) / MachineClock.NanosecondsPerTick;
         }
 
         /// <summary>The PSCI / SMCCC implementation calls are routed to.</summary>

@@ -11,10 +11,10 @@ namespace Capvisor.Firmware.Rmm
     internal sealed class RealmCpuHost : ICpuHost
     {
         private readonly RealmManagementMonitor _rmm;
-        private readonly Func<ulong> _counter;
+        private readonly Func<long, ulong> _counter;
         private RecExecution? _rec;
 
-        public RealmCpuHost(RealmManagementMonitor rmm, Func<ulong> counter)
+        public RealmCpuHost(RealmManagementMonitor rmm, Func<long, ulong> counter)
         {
             _rmm = rmm;
             _counter = counter;
@@ -31,18 +31,67 @@ namespace Capvisor.Firmware.Rmm
             return true;
         }
 
+        /// <summary>The system counter as the realm sees it now (time advances with the instructions it runs).</summary>
+        /// <remarks>
+        /// Never earlier than at the REC's last exit: the board's clock need not have moved
+        /// between two REC_ENTERs, but the realm's time must not go back.
+        /// </remarks>
+        public ulong Now(Cpu cpu)
+        {
+            RecExecution x = _rec!;
+            ulong board = _counter((long)(cpu.Retired - x.EntryRetired));
+            return Math.Max(board, x.LastExitCounter + (board - x.EntryBoardCounter));
+        }
+
+        /// <summary>Starts the REC's time for a REC_ENTER.</summary>
+        public void BeginEntry(Cpu cpu)
+        {
+            _rec!.EntryRetired = cpu.Retired;
+            _rec.EntryBoardCounter = _counter(0);
+        }
+
         public bool TryReadSystemRegister(Cpu cpu, uint encoding, out ulong value)
         {
             if (GenericTimer.Handles(encoding))
             {
-                return _rec!.Timer.TryRead(encoding, _counter(), out value);
+                return _rec!.Timer.TryRead(encoding, Now(cpu), out value);
+            }
+
+            if (RealmGicCpuInterface.Handles(encoding) && _rec!.Gic.TryRead(encoding, out value))
+            {
+                cpu.IrqLine = _rec.Gic.IrqPending;
+                return true;
             }
 
             value = 0;
             return false;
         }
 
-        public bool TryWriteSystemRegister(Cpu cpu, uint encoding, ulong value) =>
-            GenericTimer.Handles(encoding) && _rec!.Timer.TryWrite(encoding, _counter(), value);
+        public bool TryWriteSystemRegister(Cpu cpu, uint encoding, ulong value)
+        {
+            if (GenericTimer.Handles(encoding))
+            {
+                return _rec!.Timer.TryWrite(encoding, Now(cpu), value);
+            }
+
+            if (RealmGicCpuInterface.IsSgiRegister(encoding))
+            {
+                // SGIs are the host's to deliver: exit as a trapped MSR (EC 0x18, Rt hidden), value in gprs[0].
+                ulong iss = ((ulong)(encoding >> 14 & 3) << 20) | ((ulong)(encoding & 7) << 17) | ((ulong)(encoding >> 11 & 7) << 14)
+                    | ((ulong)(encoding >> 7 & 0xF) << 10) | ((ulong)(encoding >> 3 & 0xF) << 1);
+                _rec!.StageExit(RecRunLayout.ExitSync);
+                _rec.Set(RecRunLayout.ExitEsr, (0x18UL << 26) | (1UL << 25) | iss);
+                _rec.SetGpr(0, value);
+                return true;
+            }
+
+            if (RealmGicCpuInterface.Handles(encoding) && _rec!.Gic.TryWrite(encoding, value))
+            {
+                cpu.IrqLine = _rec.Gic.IrqPending;
+                return true;
+            }
+
+            return false;
+        }
     }
 }

@@ -46,21 +46,28 @@ namespace Capvisor.Firmware.Rmm
 
         private readonly RealmManagementMonitor _rmm;
         private readonly IPhysicalMemory _memory;
-        private readonly Func<ulong> _counter;
+        private readonly Func<long, ulong> _counter;
         private readonly ConditionalWeakTable<Rec, RecExecution> _recs = new();
 
         /// <summary>Creates the runner for <paramref name="rmm"/> over the board's physical memory.</summary>
         /// <param name="rmm">The RMM whose RECs this runner executes (RSI calls go back to it).</param>
         /// <param name="memory">The board's physical address space, as the realm CPUs see it.</param>
-        /// <param name="counter">The system counter (CNTPCT/CNTVCT) realm CPUs read; zero when null.</param>
-        public RealmCpuRunner(RealmManagementMonitor rmm, IPhysicalMemory memory, Func<ulong>? counter = null)
+        /// <param name="counter">
+        /// The system counter (CNTPCT/CNTVCT) realm CPUs read, given the number of instructions the
+        /// REC has run in the current REC_ENTER (so that deterministic time advances while it runs);
+        /// zero when null.
+        /// </param>
+        public RealmCpuRunner(RealmManagementMonitor rmm, IPhysicalMemory memory, Func<long, ulong>? counter = null)
         {
             ArgumentNullException.ThrowIfNull(rmm);
             ArgumentNullException.ThrowIfNull(memory);
             _rmm = rmm;
             _memory = memory;
-            _counter = counter ?? (() => 0);
+            _counter = counter ?? (_ => 0);
         }
+
+        /// <summary>Instructions between checks of the realm's timers while it runs (how late a timer exit may be).</summary>
+        public long TimerCheckInstructions { get; set; } = 4096;
 
         /// <summary>Maximum instructions a REC runs per REC_ENTER before it exits with reason IRQ.</summary>
         public long SliceInstructions { get; set; } = 1_000_000;
@@ -93,7 +100,7 @@ namespace Capvisor.Firmware.Rmm
 
             // TF-RMM complete_mmio_emulation / complete_sea_insertion: only after an exit they fit.
             // Both are checked before anything changes, so a refused entry leaves the REC as it was.
-            if ((emulMmio && !x.LastExitEmulatable) || (injectSea && !x.LastExitUnprotectedAbort))
+            if ((emulMmio && !x.LastExitEmulatable) || (injectSea && !x.LastExitUnprotectedAbort) || !x.Gic.TryLoad(enter))
             {
                 return (ulong)RmiStatus.ErrorRec;
             }
@@ -133,28 +140,35 @@ namespace Capvisor.Firmware.Rmm
                 x.RipasPending = false;
             }
 
+            RealmCpuHost host = (RealmCpuHost)x.Host;
+            host.BeginEntry(cpu);
             x.LastExitEmulatable = false;
             x.LastExitUnprotectedAbort = false;
             x.ExitStaged = false;
             if (x.HostCallPending && !_rmm.CompleteHostCall(x, cpu, enter.Slice(RecRunLayout.EnterGprs, RsiFunctionId.HostCallGprs * 8)))
             {
                 // The RsiHostCall granule is not mapped any more: the host must fault it in first.
-                return Finish(x, rec, enter, exit);
+                return Finish(x, rec, exit);
             }
 
             cpu.HcrEl2 = HcrVm
                 | ((flags & RecRunLayout.EnterFlagTrapWfi) != 0 ? HcrTwi : 0)
                 | ((flags & RecRunLayout.EnterFlagTrapWfe) != 0 ? HcrTwe : 0);
-            if (cpu.Waiting)
+            cpu.IrqLine = x.Gic.IrqPending;
+            if (cpu.Waiting && !cpu.IrqLine)
             {
                 cpu.SendEvent();
             }
 
+            // A timer that fires while the REC runs is a physical interrupt: exit with IRQ so the
+            // host can inject it. One already firing at entry is the host's to handle (it saw
+            // CNT*_CTL in the last exit), so only a new assertion exits.
+            bool timerWasFiring = TimerFiring(x, host.Now(cpu));
             long remaining = SliceInstructions;
             while (true)
             {
                 ulong before = cpu.Retired;
-                CpuExit why = cpu.Run(remaining);
+                CpuExit why = cpu.Run(Math.Min(remaining, Math.Max(1, TimerCheckInstructions)));
                 remaining -= (long)(cpu.Retired - before);
                 if (why == CpuExit.Hypervisor)
                 {
@@ -162,33 +176,41 @@ namespace Capvisor.Firmware.Rmm
                     {
                         break;
                     }
-
-                    if (remaining > 0)
-                    {
-                        continue;
-                    }
+                }
+                else if (why != CpuExit.Budget)
+                {
+                    // WFx with nothing pending, a stop request: give the host the CPU.
+                    x.BeginExit(RecRunLayout.ExitIrq);
+                    break;
                 }
 
-                // Budget spent, WFx with nothing pending, a stop request: give the host the CPU.
-                x.BeginExit(RecRunLayout.ExitIrq);
-                break;
+                bool firing = TimerFiring(x, host.Now(cpu));
+                if ((firing && !timerWasFiring) || remaining <= 0)
+                {
+                    x.BeginExit(RecRunLayout.ExitIrq);
+                    break;
+                }
+
+                timerWasFiring = firing;
             }
 
-            return Finish(x, rec, enter, exit);
+            return Finish(x, rec, exit);
         }
 
-        private ulong Finish(RecExecution x, Rec rec, ReadOnlySpan<byte> enter, Span<byte> exit)
+        private static bool TimerFiring(RecExecution x, ulong now) => x.Timer.VirtualOutput(now) || x.Timer.PhysicalOutput(now);
+
+        private ulong Finish(RecExecution x, Rec rec, Span<byte> exit)
         {
             Cpu cpu = x.Cpu;
             SaveRegisters(cpu, rec);
-            ulong now = _counter();
+            ulong now = ((RealmCpuHost)x.Host).Now(cpu);
+            x.LastExitCounter = now;
             x.Set(RecRunLayout.ExitCntpCtl, ReadTimer(x, CntpCtl, now));
             x.Set(RecRunLayout.ExitCntpCval, ReadTimer(x, CntpCval, now));
             x.Set(RecRunLayout.ExitCntvCtl, ReadTimer(x, CntvCtl, now));
             x.Set(RecRunLayout.ExitCntvCval, ReadTimer(x, CntvCval, now));
 
-            // No virtual GIC: the realm changed nothing in the interface state the host gave.
-            enter.Slice(RecRunLayout.EnterGicv3Hcr, 8 + (16 * 8)).CopyTo(x.Exit.AsSpan(RecRunLayout.ExitGicv3Hcr));
+            x.Gic.Save(x);
             x.Exit.CopyTo(exit);
             return (ulong)RmiStatus.Success;
         }
@@ -253,7 +275,8 @@ namespace Capvisor.Firmware.Rmm
             }
 
             x.Set(RecRunLayout.ExitEsr, esr & EsrEmulatedAbortMask);
-            x.Set(RecRunLayout.ExitFar, cpu.FarEl2 & ~(ulong)(RealmManagementMonitor.GranuleSize - 1));
+            // TF-RMM: far & ~GRANULE_MASK, the offset in the page only; the host takes the page from HPFAR.
+            x.Set(RecRunLayout.ExitFar, cpu.FarEl2 & (ulong)(RealmManagementMonitor.GranuleSize - 1));
             if (((esr >> 6) & 1) != 0)
             {
                 int srt = (int)((esr >> 16) & 0x1F);
@@ -273,7 +296,7 @@ namespace Capvisor.Firmware.Rmm
         private RecExecution Create(Rec rec)
         {
             var host = new RealmCpuHost(_rmm, _counter);
-            var x = new RecExecution(rec, _ => new Cpu((int)Math.Min(rec.Index, int.MaxValue), _memory, host));
+            var x = new RecExecution(rec, host, h => new Cpu((int)Math.Min(rec.Index, int.MaxValue), _memory, h));
             host.Bind(x);
             PowerOn(x, rec.Realm, 0);
             return x;
@@ -299,6 +322,7 @@ namespace Capvisor.Firmware.Rmm
             cpu.VttbrEl2 = realm.RootRttBase | ((ulong)realm.Vmid << 48);
             cpu.FlushTlb();
             x.Timer.Reset();
+            x.Gic.Reset();
             x.Token = null;
             x.HostCallPending = false;
             x.RipasPending = false;

@@ -11,11 +11,15 @@ namespace Capvisor.Firmware.Rmm
     /// </summary>
     internal sealed class RecExecution
     {
-        public RecExecution(Rec rec, Func<RecExecution, Cpu> createCpu)
+        public RecExecution(Rec rec, ICpuHost host, Func<ICpuHost, Cpu> createCpu)
         {
             Rec = rec;
-            Cpu = createCpu(this);
+            Host = host;
+            Cpu = createCpu(host);
         }
+
+        /// <summary>What surrounds the REC's CPU (RSI, timers, GIC).</summary>
+        public ICpuHost Host { get; }
 
         public Rec Rec { get; }
 
@@ -23,6 +27,18 @@ namespace Capvisor.Firmware.Rmm
 
         /// <summary>The realm's EL1 physical and virtual timers (kept with the REC, as TF-RMM saves CNT*_EL0 per REC).</summary>
         public GenericTimer Timer { get; } = new();
+
+        /// <summary>The REC's GICv3 virtual CPU interface (list registers from the host).</summary>
+        public RealmGicCpuInterface Gic { get; } = new();
+
+        /// <summary>The CPU's retired-instruction count when the current REC_ENTER started running it.</summary>
+        public ulong EntryRetired { get; set; }
+
+        /// <summary>The board's counter when the current REC_ENTER started.</summary>
+        public ulong EntryBoardCounter { get; set; }
+
+        /// <summary>The realm's counter at its last exit (its time never goes back).</summary>
+        public ulong LastExitCounter { get; set; }
 
         /// <summary>The exit record under construction (RmiRecExit, 0x800 bytes).</summary>
         public byte[] Exit { get; } = new byte[RecRunLayout.ExitSize];

@@ -6,11 +6,19 @@ namespace Capvisor.Firmware.Tests.Rmm
     /// Hand-encoded A64 for realm test programs (as the El3Monitor and board tests encode theirs).
     /// A program runs at <see cref="BoardRealm.CodeIpa"/> with the MMU off; x28 points at the
     /// results granule, where <see cref="Save"/> stores registers; its EL1 synchronous vector
-    /// saves ESR_EL1, FAR_EL1 and ELR_EL1 in result slots 60–62, sets slot 63 to 1 and spins.
+    /// saves ESR_EL1, FAR_EL1 and ELR_EL1 in result slots 60–62, sets slot 63 to 1 and spins; its
+    /// IRQ vector acknowledges a virtual interrupt (INTID in slot 50, count in slot 51) and completes it.
     /// </summary>
     internal static class RealmAsm
     {
-        public const int SlotEsr = 60, SlotFar = 61, SlotElr = 62, SlotVectorTaken = 63;
+        public const int SlotEsr = 60, SlotFar = 61, SlotElr = 62, SlotVectorTaken = 63, SlotIrqIntid = 50, SlotIrqCount = 51;
+
+        public const uint IccPmr = 0xC230, IccIar1 = 0xC660, IccEoir1 = 0xC661, IccIgrpen1 = 0xC667, IccSgi1r = 0xC65D;
+        public const uint CntvCtl = 0xDF19, CntvCval = 0xDF1A, Cntvct = 0xDF02;
+        public const uint Eret = 0xD69F03E0;
+        public const uint DaifClrI = 0xD50342FF;
+
+        public static uint AddImm(int rd, int rn, uint imm12) => 0x91000000u | (imm12 << 10) | ((uint)rn << 5) | (uint)rd;
 
         public static uint Movz(int rd, uint imm16, int shift = 0) => 0xD2800000u | ((uint)(shift / 16) << 21) | (imm16 << 5) | (uint)rd;
         public static uint Movk(int rd, uint imm16, int shift) => 0xF2800000u | ((uint)(shift / 16) << 21) | (imm16 << 5) | (uint)rd;
@@ -123,6 +131,20 @@ namespace Capvisor.Firmware.Tests.Rmm
             code.Add(Movz(9, 1));
             code.Add(Save(9, SlotVectorTaken));
             code.Add(BranchSelf);
+
+            // IRQ at +0xA80: acknowledge, count in slot 51, record the INTID in slot 50, complete, return.
+            while (code.Count < 0x2A0)
+            {
+                code.Add(Nop);
+            }
+
+            code.Add(Mrs(9, IccIar1));
+            code.Add(Save(9, SlotIrqIntid));
+            code.Add(LdrX(10, 28, SlotIrqCount * 8));
+            code.Add(AddImm(10, 10, 1));
+            code.Add(Save(10, SlotIrqCount));
+            code.Add(Msr(IccEoir1, 9));
+            code.Add(Eret);
             var bytes = new byte[code.Count * 4];
             Buffer.BlockCopy(code.ToArray(), 0, bytes, 0, bytes.Length);
             return bytes;

@@ -41,7 +41,7 @@ namespace Capvisor.Firmware.Tests.Rmm
             Assert.Equal(1UL, (esr >> 6) & 1);  // WnR
             Assert.Equal(0UL, (esr >> 16) & 0x1F); // SRT is the RMM's business
             Assert.Equal(Pl011, r.ExitIpa);
-            Assert.Equal(Pl011 & ~0xFFFUL, r.ExitFar);
+            Assert.Equal(0UL, r.ExitFar); // the offset in the page only (TF-RMM: far & ~GRANULE_MASK)
             Assert.Equal((ulong)'A', r.ExitGpr(0));
             AssertNoOtherGprs(r, 1);
 
@@ -53,7 +53,8 @@ namespace Capvisor.Firmware.Tests.Rmm
             Assert.Equal(2UL, (esr >> 22) & 3); // word
             Assert.Equal(0UL, (esr >> 6) & 1);
             Assert.Equal(0UL, (esr >> 15) & 1); // SF: W register
-            Assert.Equal(Pl011 + 0x18, r.ExitIpa + 0x18);
+            Assert.Equal(Pl011, r.ExitIpa);
+            Assert.Equal(0x18UL, r.ExitFar);
             AssertNoOtherGprs(r, 0);
 
             RmmHarness.Ok(r.Enter(L.EnterFlagEmulMmio, 0xFFFF_FFFF_8000_0090));
@@ -337,6 +338,80 @@ namespace Capvisor.Firmware.Tests.Rmm
             RmmHarness.Ok(r.Enter()); // the read faults again: the old translation is gone
             Assert.Equal(L.ExitSync, r.ExitReason);
             Assert.Equal(ipa, r.ExitIpa);
+        }
+
+        [Fact]
+        public void VirtualInterruptsFromTheHostsListRegistersAreTakenAndCompleted()
+        {
+            byte[] image = Program(Mov64(1, 0xF0).Append(Msr(IccPmr, 1)).Append(Movz(1, 1)).Append(Msr(IccIgrpen1, 1)).Append(DaifClrI));
+            using var r = new BoardRealm(image);
+            RmmHarness.Ok(r.Enter());
+            Assert.Equal(L.ExitIrq, r.ExitReason);
+            Assert.Equal(0UL, r.Result(SlotIrqCount));
+            Assert.Equal(0xF0UL << 24, r.Le(L.ExitGicv3Vmcr) & (0xFFUL << 24)); // VPMR
+            Assert.Equal(2UL, r.Le(L.ExitGicv3Vmcr) & 2);                        // VENG1
+
+            // LR0: vINTID 27, group 1, priority 0xA0, pending; ICH_HCR.En.
+            ulong lr = (1UL << 62) | (1UL << 60) | (0xA0UL << 48) | 27;
+            RmmHarness.Ok(EnterWithGic(r, 1, lr));
+            Assert.Equal(L.ExitIrq, r.ExitReason);
+            Assert.Equal(27UL, r.Result(SlotIrqIntid));
+            Assert.Equal(1UL, r.Result(SlotIrqCount));
+            Assert.Equal(lr & ~(3UL << 62), r.Le(L.ExitGicv3Lrs)); // acknowledged and deactivated: invalid
+            Assert.Equal(1UL, r.Le(L.ExitGicv3Hcr) & 1);
+
+            // The host may not set bits it does not own, nor hardware interrupts.
+            RmmHarness.Status(EnterWithGic(r, 1UL << 10, 0), RmiStatus.ErrorRec);
+            RmmHarness.Status(EnterWithGic(r, 1, lr | (1UL << 61)), RmiStatus.ErrorRec);
+        }
+
+        private static RmiResult EnterWithGic(BoardRealm r, ulong hcr, ulong lr0)
+        {
+            Span<byte> run = r.Machine.Ram.GetSpan(r.RecRun, L.Size);
+            run.Clear();
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(run[L.EnterGicv3Hcr..], hcr);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(run[L.EnterGicv3Lrs..], lr0);
+            RmiResult res = r.H.Call(F.RecEnter, r.Rec, r.RecRun);
+            if (res.Status == RmiStatus.Success)
+            {
+                r.Machine.Ram.GetSpan(r.RecRun + L.ExitOffset, L.ExitSize).CopyTo(r.Exit);
+            }
+
+            return res;
+        }
+
+        [Fact]
+        public void ARealmTimerThatFiresWhileTheRecRunsExitsWithIrqOnce()
+        {
+            // CNTV_CVAL = CNTVCT + 1000 ticks, CNTV_CTL = ENABLE, spin.
+            byte[] image = Program(new[] { Mrs(1, Cntvct), AddImm(1, 1, 1000), Msr(CntvCval, 1), Movz(2, 1), Msr(CntvCtl, 2) });
+            using var r = new BoardRealm(image, slice: 1_000_000);
+            RmmHarness.Ok(r.Enter());
+            Assert.Equal(L.ExitIrq, r.ExitReason);
+            ulong firstRun = r.Cpu.Retired;
+            Assert.InRange(firstRun, 16_000UL, 16_000UL + 8192); // 1000 ticks of 16 ns, one instruction per ns
+            Assert.Equal(5UL, r.Le(L.ExitCntvCtl)); // ENABLE | ISTATUS
+
+            // Still firing at the next entry: the host knows, so the REC runs its whole slice.
+            RmmHarness.Ok(r.Enter());
+            Assert.Equal(L.ExitIrq, r.ExitReason);
+            Assert.Equal(1_000_000UL, r.Cpu.Retired - firstRun);
+        }
+
+        [Fact]
+        public void SgiWritesExitToTheHostWithTheValueOnly()
+        {
+            byte[] image = Program(Mov64(5, Secret).Concat(Mov64(3, 0x0100_0000_0001_0001)).Append(Msr(IccSgi1r, 3)).Append(Movz(4, 9)).Append(Save(4, 0)));
+            using var r = new BoardRealm(image);
+            RmmHarness.Ok(r.Enter());
+            Assert.Equal(L.ExitSync, r.ExitReason);
+            Assert.Equal(0x18u, Ec(r.ExitEsr));
+            Assert.Equal(0UL, (r.ExitEsr >> 5) & 0x1F); // Rt hidden
+            Assert.Equal(0UL, r.ExitEsr & 1);           // write
+            Assert.Equal(0x0100_0000_0001_0001UL, r.ExitGpr(0));
+            AssertNoOtherGprs(r, 1);
+            RmmHarness.Ok(r.Enter());
+            Assert.Equal(9UL, r.Result(0)); // the MSR completed
         }
     }
 }
