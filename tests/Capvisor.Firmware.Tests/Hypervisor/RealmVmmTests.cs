@@ -127,6 +127,67 @@ namespace Capvisor.Firmware.Tests.Hypervisor
         }
 
         [Fact]
+        public void RipasChangesAreAppliedWithRttSetRipas()
+        {
+            var a = new A64();
+            a.Mov(0, 0xC400_0197);          // RSI_IPA_STATE_SET
+            a.Mov(1, RealmVmm.RamBase + (2UL << 20));
+            a.Mov(2, RealmVmm.RamBase + (4UL << 20));
+            a.Mov(3, 0);                    // RIPAS EMPTY
+            a.Mov(4, 0);
+            a.Smc();
+            a.Emit(0xD354FC25);             // lsr x5, x1, #20 (top reached, in MiB)
+            a.Emit(0x9100C046);             // add x6, x2, #'0' (response)
+            a.Mov(1, Uart);
+            a.StrW(5, 1, 0);
+            a.StrW(6, 1, 0);
+            a.SystemOff();
+            using var vmm = Vmm(a.Bytes(), out var serial);
+            Assert.Equal(RealmRunEnd.SystemOff, vmm.Run().End);
+            Assert.Equal(1, vmm.ExitCounts[RecRunLayout.ExitRipasChange]);
+            Assert.Equal(new byte[] { 0x04, (byte)'0' }, serial.ToArray()); // 0x404 MiB reached, ACCEPT
+            RmiResult e = vmm.Rmi.Call(F.RttReadEntry, vmm.Realm.Rd, RealmVmm.RamBase + (2UL << 20), 2);
+            Assert.Equal((ulong)Ripas.Empty, e.X4);
+        }
+
+        [Theory]
+        [InlineData(1)]
+        [InlineData(2)]
+        [InlineData(3)]
+        public void RandomRealmCodeNeverCrashesTheHost(int seed)
+        {
+            // Random words with a sprinkling of SMCs whose X0 is a random RSI/PSCI function ID:
+            // every exit the realm can provoke is served or ends the run, never a host exception.
+            var rng = new Random(seed);
+            var a = new A64();
+            ulong[] fids = [0xC4000190, 0xC4000192, 0xC4000193, 0xC4000194, 0xC4000195, 0xC4000196, 0xC4000197, 0xC4000198, 0xC4000199, 0xC4000003, 0x84000002];
+            for (int i = 0; i < 600; i++)
+            {
+                switch (rng.Next(8))
+                {
+                    case 0:
+                        a.Mov(0, fids[rng.Next(fids.Length)]);
+                        a.Mov(1, RealmVmm.RamBase + ((ulong)rng.Next(1 << 16) << 12) | (rng.Next(2) == 0 ? 0 : 1UL << 32));
+                        a.Mov(2, (ulong)rng.NextInt64());
+                        a.Smc();
+                        break;
+                    case 1:
+                        a.Mov(1, Uart + (ulong)(rng.Next(0x400) * 4));
+                        a.LdrW(2, 1, 0);
+                        break;
+                    default:
+                        a.Emit((uint)rng.NextInt64(0, 1L << 32));
+                        break;
+                }
+            }
+
+            using var vmm = Vmm(a.Bytes(), out _, cpus: 2, timeout: 0.3);
+            RealmRunResult r = vmm.Run();
+            Assert.NotNull(r.Message);
+            Assert.NotEqual(RealmRunEnd.HostError, r.End);
+        }
+
+        [Fact]
         public void ARealmThatLoopsForeverIsEndedByTheTimeout()
         {
             var a = new A64();
