@@ -18,6 +18,8 @@ namespace Capvisor.Firmware.Tests.Rmm
         public const uint Eret = 0xD69F03E0;
         public const uint DaifClrI = 0xD50342FF;
 
+        public static uint B(int instructions) => 0x14000000u | ((uint)instructions & 0x03FF_FFFF);
+
         public static uint AddImm(int rd, int rn, uint imm12) => 0x91000000u | (imm12 << 10) | ((uint)rn << 5) | (uint)rd;
 
         public static uint Movz(int rd, uint imm16, int shift = 0) => 0xD2800000u | ((uint)(shift / 16) << 21) | (imm16 << 5) | (uint)rd;

@@ -413,5 +413,79 @@ namespace Capvisor.Firmware.Tests.Rmm
             RmmHarness.Ok(r.Enter());
             Assert.Equal(9UL, r.Result(0)); // the MSR completed
         }
+
+        [Theory]
+        [InlineData(11)]
+        [InlineData(12)]
+        [InlineData(13)]
+        public void RandomHostEntriesNeverBreakTheRmm(int seed)
+        {
+            var rng = new Random(seed);
+
+            // A realm that makes MMIO accesses, host calls, RIPAS requests and waits, in a loop.
+            var body = new List<uint>();
+            body.AddRange(Mov64(5, Secret));
+            body.AddRange(Mov64(1, 0xF0));
+            body.Add(Msr(IccPmr, 1));
+            body.Add(Movz(1, 1));
+            body.Add(Msr(IccIgrpen1, 1));
+            body.Add(DaifClrI);
+            int loopStart = body.Count;
+            body.AddRange(Mov64(1, Pl011));
+            body.Add(StrB(2, 1));
+            body.Add(LdrW(3, 1, 0x18));
+            body.AddRange(Smc(RsiFunctionId.HostCall, BoardRealm.HostCallIpa));
+            body.AddRange(Smc(RsiFunctionId.IpaStateSet, BoardRealm.UnpopulatedIpa, BoardRealm.UnpopulatedIpa + 0x4000, 1, 0));
+            body.Add(Wfi);
+            body.AddRange(Mov64(10, BoardRealm.UnpopulatedIpa + 0x8000));
+            body.Add(LdrX(11, 10));
+            body.Add(RealmAsm.B(loopStart - body.Count));
+            using var r = new BoardRealm(Program(body));
+            var statuses = new HashSet<RmiStatus>();
+            for (int i = 0; i < 150; i++)
+            {
+                Span<byte> run = r.Machine.Ram.GetSpan(r.RecRun, L.Size);
+                run.Clear();
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(run, rng.Next(4) == 0 ? (ulong)rng.NextInt64() : (ulong)rng.Next(32));
+                for (int g = 0; g < 31; g++)
+                {
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(run[(L.EnterGprs + (8 * g))..], (ulong)rng.NextInt64());
+                }
+
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(run[L.EnterGicv3Hcr..], rng.Next(3) == 0 ? (ulong)rng.NextInt64() : 1);
+                for (int l = 0; l < 16; l++)
+                {
+                    ulong lr = rng.Next(3) switch
+                    {
+                        0 => (ulong)rng.NextInt64(),
+                        1 => (1UL << 62) | (1UL << 60) | ((ulong)rng.Next(256) << 48) | (ulong)rng.Next(1024),
+                        _ => 0,
+                    };
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(run[(L.EnterGicv3Lrs + (8 * l))..], lr);
+                }
+
+                RmiResult e = r.H.Call(F.RecEnter, r.Rec, r.RecRun);
+                statuses.Add(e.Status);
+                Assert.True(e.Status is RmiStatus.Success or RmiStatus.ErrorRec, e.ToString());
+                if (e.Status == RmiStatus.Success)
+                {
+                    r.Machine.Ram.GetSpan(r.RecRun + L.ExitOffset, L.ExitSize).CopyTo(r.Exit);
+                    if (r.ExitReason == L.ExitRipasChange && rng.Next(2) == 0)
+                    {
+                        r.H.Call(F.RttSetRipas, r.Rd, r.Rec, r.Le(L.ExitRipasBase), r.Le(L.ExitRipasTop));
+                    }
+                    else if (r.ExitReason == L.ExitSync && r.ExitIpa >= BoardRealm.UnpopulatedIpa && r.ExitIpa < BoardRealm.RamIpa + BoardRealm.RamSize && rng.Next(2) == 0)
+                    {
+                        r.CreateUnknown(r.ExitIpa);
+                    }
+
+                    Assert.DoesNotContain(Secret, Enumerable.Range(0, 31).Select(r.ExitGpr));
+                }
+            }
+
+            Assert.Contains(RmiStatus.Success, statuses);
+            Assert.Contains(RmiStatus.ErrorRec, statuses);
+            Assert.Equal(RealmState.Active, r.Realm.State);
+        }
     }
 }
