@@ -279,5 +279,47 @@ namespace Capvisor.Firmware.Tests.Monitor
         {
             Assert.Throws<ArgumentException>(() => Create(null, enableRmm: false));
         }
+
+        [Fact]
+        public void TheMonitorInstallsTheRecRunnerAndWithAPlatformKeyTheAttestation()
+        {
+            var (m, monitor) = Create(null);
+            using var _m = m;
+            Assert.NotNull(monitor.RecRunner);
+            Assert.Same(monitor.RecRunner, monitor.Rmm!.RecRunner);
+            Assert.Same(monitor.RecRunner, monitor.Rmm.TlbInvalidator);
+            Assert.Null(monitor.Rmm.Attestation);
+
+            string dir = Path.Combine(Path.GetTempPath(), "capvisor-el3-test-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                using var id = Capvisor.Attestation.Cca.PlatformIdentity.LoadOrCreate(dir, out _);
+                El3Monitor? withKey = null;
+                using var m2 = new VirtMachine(new VirtMachineOptions { MemoryMiB = 16, EnableRmm = true }, mc => withKey = new El3Monitor((VirtMachine)mc, platform: id));
+                RealmAttestation a = withKey!.Rmm!.Attestation!;
+                Assert.Equal(id.InstanceId, a.Platform.InstanceId);
+
+                // A fresh RAK per boot: another monitor over the same CPAK has another one.
+                El3Monitor? again = null;
+                using var m3 = new VirtMachine(new VirtMachineOptions { MemoryMiB = 16, EnableRmm = true }, mc => again = new El3Monitor((VirtMachine)mc, platform: id));
+                Assert.NotEqual(a.RealmPublicKey, again!.Rmm!.Attestation!.RealmPublicKey);
+            }
+            finally
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+
+        [Fact]
+        public void RsiFromTheNonSecureWorldIsNotSupported()
+        {
+            var (m, monitor) = Create(null);
+            using var _m = m;
+            var cpu = m.Cpus[0];
+            cpu.X[0] = RsiFunctionId.Version;
+            cpu.X[1] = 0x10000;
+            Assert.True(monitor.SecureMonitorCall(cpu, 0));
+            Assert.Equal(El3Monitor.NotSupported, cpu.X[0]);
+        }
     }
 }
