@@ -32,10 +32,10 @@ namespace Capvisor.Firmware.Hypervisor
     /// calls (SMCCC_VERSION → 1.1, anything else NOT_SUPPORTED). RIPAS changes are applied with
     /// RTT_SET_RIPAS (REJECT when nothing could be changed). Runnable RECs are entered
     /// round-robin; every REC_ENTER returns within the RMM's slice, so the timeout and
-    /// cancellation are checked between entries. With deterministic time the board clock moves
-    /// by a full slice for a slice-end exit and by 1 µs for any other exit (the host cannot see
-    /// the realm's instruction count).
-    /// </remarks>
+    /// cancellation are checked between entries. With deterministic time the board clock (the
+    /// base of the realm's counter, to which the RMM adds the instructions of the current entry)
+    /// moves by a full slice for a slice-end exit and by 1 µs for any other exit: the host cannot
+    /// see the realm's instruction count.
     /// </remarks>
     public sealed class RealmVmm : IDisposable
     {
