@@ -8,397 +8,429 @@ namespace Capvisor.Arm
     public sealed partial class Cpu
     {
         /// <summary>
-        /// Executes one decoded instruction. Common forms are handled inline; rare and generic
-        /// forms call helpers in Cpu.ExecuteDataProcessing.cs, Cpu.ExecuteLoadStore.cs and
-        /// Cpu.ExecuteSystem.cs. Register fields were mapped by the decoder: index 32 reads as
-        /// zero, index 33 is a write sink, 31 is SP (see <see cref="DecodedInst"/>).
+        /// The execution loop: executes instructions until <see cref="Retired"/> reaches
+        /// <paramref name="end"/>, an attention condition ends the run, or an instruction asks
+        /// to exit (<see cref="ExitAfterInstruction"/>). Each instruction is fetched and taken
+        /// from the pre-decoded page (<see cref="FetchDecoded"/>), then dispatched on its
+        /// <see cref="Op"/>. Common forms are handled inline; rare and generic forms call helpers
+        /// in Cpu.ExecuteDataProcessing.cs, Cpu.ExecuteLoadStore.cs and Cpu.ExecuteSystem.cs.
+        /// Register fields were mapped by the decoder: index 32 reads as zero, index 33 is a
+        /// write sink, 31 is SP (see <see cref="DecodedInst"/>).
         /// </summary>
-        private void Execute(ref DecodedInst d)
+        /// <remarks>
+        /// The dispatch switch lives in the loop (no call per instruction), and the loop has no
+        /// exception handling, so the JIT can keep its state in registers; <see cref="Run"/>
+        /// catches the architectural exceptions around it. Retired is the loop counter because
+        /// the counter and timers read it while an instruction executes.
+        /// </remarks>
+        private CpuExit RunUntil(ulong end)
         {
             ref ulong x = ref MemoryMarshal.GetArrayDataReference(X);
-            switch (d.Op)
+            while (Retired < end)
             {
-                case Op.Nop:
-                    return;
-
-                // ------------------------------------------------ PC-relative, add/sub, logical immediate
-                case Op.Adr: Unsafe.Add(ref x, d.Rd) = Pc + (ulong)d.Imm; return;
-                case Op.Adrp: Unsafe.Add(ref x, d.Rd) = (Pc & ~0xFFFul) + (ulong)d.Imm; return;
-                case Op.AddImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) + (ulong)d.Imm; return;
-                case Op.AddImm32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) + (ulong)d.Imm); return;
-                case Op.SubImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) - (ulong)d.Imm; return;
-                case Op.SubImm32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) - (ulong)d.Imm); return;
-                case Op.AddsImm64: Unsafe.Add(ref x, d.Rd) = Adds64(Unsafe.Add(ref x, d.Rn), (ulong)d.Imm); return;
-                case Op.AddsImm32: Unsafe.Add(ref x, d.Rd) = Adds32((uint)Unsafe.Add(ref x, d.Rn), (uint)d.Imm); return;
-                case Op.SubsImm64: Unsafe.Add(ref x, d.Rd) = Subs64(Unsafe.Add(ref x, d.Rn), (ulong)d.Imm); return;
-                case Op.SubsImm32: Unsafe.Add(ref x, d.Rd) = Subs32((uint)Unsafe.Add(ref x, d.Rn), (uint)d.Imm); return;
-                case Op.AddSubImmSp: ExecuteAddSubGeneric(ref d, (ulong)d.Imm); return;
-                case Op.AndImm: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) & (ulong)d.Imm; return;
-                case Op.OrrImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) | (ulong)d.Imm; return;
-                case Op.OrrImm32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) | (ulong)d.Imm); return;
-                case Op.EorImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) ^ (ulong)d.Imm; return;
-                case Op.EorImm32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) ^ (ulong)d.Imm); return;
-                case Op.AndsImm64: Unsafe.Add(ref x, d.Rd) = Ands64(Unsafe.Add(ref x, d.Rn) & (ulong)d.Imm); return;
-                case Op.AndsImm32: Unsafe.Add(ref x, d.Rd) = Ands32((uint)(Unsafe.Add(ref x, d.Rn) & (ulong)d.Imm)); return;
-                case Op.LogicImmSp: ExecuteLogicImmSp(ref d); return;
-                case Op.MovImm: Unsafe.Add(ref x, d.Rd) = (ulong)d.Imm; return;
-                case Op.MovK64: Unsafe.Add(ref x, d.Rd) = (Unsafe.Add(ref x, d.Rn) & d.Imm2) | (ulong)d.Imm; return;
-                case Op.MovK32: Unsafe.Add(ref x, d.Rd) = (uint)((Unsafe.Add(ref x, d.Rn) & d.Imm2) | (ulong)d.Imm); return;
-
-                // ------------------------------------------------ bitfield and extract
-                case Op.LslImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) << d.A; return;
-                case Op.LslImm32: Unsafe.Add(ref x, d.Rd) = (uint)Unsafe.Add(ref x, d.Rn) << d.A; return;
-                case Op.LsrImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) >> d.A; return;
-                case Op.LsrImm32: Unsafe.Add(ref x, d.Rd) = (uint)Unsafe.Add(ref x, d.Rn) >> d.A; return;
-                case Op.AsrImm64: Unsafe.Add(ref x, d.Rd) = (ulong)((long)Unsafe.Add(ref x, d.Rn) >> d.A); return;
-                case Op.AsrImm32: Unsafe.Add(ref x, d.Rd) = (uint)((int)Unsafe.Add(ref x, d.Rn) >> d.A); return;
-                case Op.Ubfx: Unsafe.Add(ref x, d.Rd) = (Unsafe.Add(ref x, d.Rn) >> d.A) & (ulong)d.Imm; return;
-                case Op.Sbfx64:
-                    Unsafe.Add(ref x, d.Rd) = (ulong)((long)(Unsafe.Add(ref x, d.Rn) << (64 - d.A - d.B)) >> (64 - d.B));
-                    return;
-                case Op.Sbfx32:
-                    Unsafe.Add(ref x, d.Rd) = (uint)((int)((uint)Unsafe.Add(ref x, d.Rn) << (32 - d.A - d.B)) >> (32 - d.B));
-                    return;
-                case Op.Ubfm64:
-                    Unsafe.Add(ref x, d.Rd) = BitOperations.RotateRight(Unsafe.Add(ref x, d.Rn), d.A) & (ulong)d.Imm & d.Imm2;
-                    return;
-                case Op.Ubfm32:
-                    Unsafe.Add(ref x, d.Rd) = BitOperations.RotateRight((uint)Unsafe.Add(ref x, d.Rn), d.A) & (ulong)d.Imm & d.Imm2;
-                    return;
-                case Op.Sbfm64: Unsafe.Add(ref x, d.Rd) = Sbfm64(Unsafe.Add(ref x, d.Rn), ref d); return;
-                case Op.Sbfm32: Unsafe.Add(ref x, d.Rd) = Sbfm32((uint)Unsafe.Add(ref x, d.Rn), ref d); return;
-                case Op.Bfm64:
+                if (_attention && Attend(out var exit))
                 {
-                    ulong dst = Unsafe.Add(ref x, d.Ra);
-                    ulong wmask = (ulong)d.Imm, tmask = d.Imm2;
-                    ulong bot = (dst & ~wmask) | (BitOperations.RotateRight(Unsafe.Add(ref x, d.Rn), d.A) & wmask);
-                    Unsafe.Add(ref x, d.Rd) = (dst & ~tmask) | (bot & tmask);
-                    return;
+                    return exit;
                 }
 
-                case Op.Bfm32:
+                ulong pc = Pc;
+                ref DecodedInst d = ref FetchDecoded(pc);
+                NextPc = pc + 4;
+                switch (d.Op)
                 {
-                    ulong dst = (uint)Unsafe.Add(ref x, d.Ra);
-                    ulong wmask = (ulong)d.Imm, tmask = d.Imm2;
-                    ulong bot = (dst & ~wmask) | (BitOperations.RotateRight((uint)Unsafe.Add(ref x, d.Rn), d.A) & wmask);
-                    Unsafe.Add(ref x, d.Rd) = (uint)((dst & ~tmask) | (bot & tmask));
-                    return;
-                }
+                    case Op.Nop:
+                        break;
 
-                case Op.Extr64:
-                {
-                    ulong lo = Unsafe.Add(ref x, d.Rm);
-                    Unsafe.Add(ref x, d.Rd) = d.A == 0 ? lo : (lo >> d.A) | (Unsafe.Add(ref x, d.Rn) << (64 - d.A));
-                    return;
-                }
+                    // ------------------------------------------------ PC-relative, add/sub, logical immediate
+                    case Op.Adr: Unsafe.Add(ref x, d.Rd) = Pc + (ulong)d.Imm; break;
+                    case Op.Adrp: Unsafe.Add(ref x, d.Rd) = (Pc & ~0xFFFul) + (ulong)d.Imm; break;
+                    case Op.AddImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) + (ulong)d.Imm; break;
+                    case Op.AddImm32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) + (ulong)d.Imm); break;
+                    case Op.SubImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) - (ulong)d.Imm; break;
+                    case Op.SubImm32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) - (ulong)d.Imm); break;
+                    case Op.AddsImm64: Unsafe.Add(ref x, d.Rd) = Adds64(Unsafe.Add(ref x, d.Rn), (ulong)d.Imm); break;
+                    case Op.AddsImm32: Unsafe.Add(ref x, d.Rd) = Adds32((uint)Unsafe.Add(ref x, d.Rn), (uint)d.Imm); break;
+                    case Op.SubsImm64: Unsafe.Add(ref x, d.Rd) = Subs64(Unsafe.Add(ref x, d.Rn), (ulong)d.Imm); break;
+                    case Op.SubsImm32: Unsafe.Add(ref x, d.Rd) = Subs32((uint)Unsafe.Add(ref x, d.Rn), (uint)d.Imm); break;
+                    case Op.AddSubImmSp: ExecuteAddSubGeneric(ref d, (ulong)d.Imm); break;
+                    case Op.AndImm: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) & (ulong)d.Imm; break;
+                    case Op.OrrImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) | (ulong)d.Imm; break;
+                    case Op.OrrImm32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) | (ulong)d.Imm); break;
+                    case Op.EorImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) ^ (ulong)d.Imm; break;
+                    case Op.EorImm32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) ^ (ulong)d.Imm); break;
+                    case Op.AndsImm64: Unsafe.Add(ref x, d.Rd) = Ands64(Unsafe.Add(ref x, d.Rn) & (ulong)d.Imm); break;
+                    case Op.AndsImm32: Unsafe.Add(ref x, d.Rd) = Ands32((uint)(Unsafe.Add(ref x, d.Rn) & (ulong)d.Imm)); break;
+                    case Op.LogicImmSp: ExecuteLogicImmSp(ref d); break;
+                    case Op.MovImm: Unsafe.Add(ref x, d.Rd) = (ulong)d.Imm; break;
+                    case Op.MovK64: Unsafe.Add(ref x, d.Rd) = (Unsafe.Add(ref x, d.Rn) & d.Imm2) | (ulong)d.Imm; break;
+                    case Op.MovK32: Unsafe.Add(ref x, d.Rd) = (uint)((Unsafe.Add(ref x, d.Rn) & d.Imm2) | (ulong)d.Imm); break;
 
-                case Op.Extr32:
-                {
-                    uint lo = (uint)Unsafe.Add(ref x, d.Rm);
-                    Unsafe.Add(ref x, d.Rd) = d.A == 0 ? lo : (lo >> d.A) | ((uint)Unsafe.Add(ref x, d.Rn) << (32 - d.A));
-                    return;
-                }
-
-                // ------------------------------------------------ logical and add/sub (register)
-                case Op.MovReg64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rm); return;
-                case Op.MovReg32: Unsafe.Add(ref x, d.Rd) = (uint)Unsafe.Add(ref x, d.Rm); return;
-                case Op.AndLsl64:
-                    Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) & ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm);
-                    return;
-                case Op.AndLsl32:
-                    Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) & ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm));
-                    return;
-                case Op.OrrLsl64:
-                    Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) | ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm);
-                    return;
-                case Op.OrrLsl32:
-                    Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) | ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm));
-                    return;
-                case Op.EorLsl64:
-                    Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) ^ ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm);
-                    return;
-                case Op.EorLsl32:
-                    Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) ^ ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm));
-                    return;
-                case Op.AndsLsl64:
-                    Unsafe.Add(ref x, d.Rd) = Ands64(Unsafe.Add(ref x, d.Rn) & ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm));
-                    return;
-                case Op.AndsLsl32:
-                    Unsafe.Add(ref x, d.Rd) = Ands32((uint)(Unsafe.Add(ref x, d.Rn) & ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm)));
-                    return;
-                case Op.LogicShifted: ExecuteLogicShifted(ref d); return;
-                case Op.AddLsl64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) + (Unsafe.Add(ref x, d.Rm) << d.A); return;
-                case Op.AddLsl32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) + (Unsafe.Add(ref x, d.Rm) << d.A)); return;
-                case Op.SubLsl64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) - (Unsafe.Add(ref x, d.Rm) << d.A); return;
-                case Op.SubLsl32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) - (Unsafe.Add(ref x, d.Rm) << d.A)); return;
-                case Op.AddsLsl64: Unsafe.Add(ref x, d.Rd) = Adds64(Unsafe.Add(ref x, d.Rn), Unsafe.Add(ref x, d.Rm) << d.A); return;
-                case Op.AddsLsl32: Unsafe.Add(ref x, d.Rd) = Adds32((uint)Unsafe.Add(ref x, d.Rn), (uint)(Unsafe.Add(ref x, d.Rm) << d.A)); return;
-                case Op.SubsLsl64: Unsafe.Add(ref x, d.Rd) = Subs64(Unsafe.Add(ref x, d.Rn), Unsafe.Add(ref x, d.Rm) << d.A); return;
-                case Op.SubsLsl32: Unsafe.Add(ref x, d.Rd) = Subs32((uint)Unsafe.Add(ref x, d.Rn), (uint)(Unsafe.Add(ref x, d.Rm) << d.A)); return;
-                case Op.AddSubShifted:
-                    ExecuteAddSubGeneric(ref d, ShiftReg(Unsafe.Add(ref x, d.Rm), d.B, d.A, (d.C & Decoder.AsSf) != 0));
-                    return;
-                case Op.AddSubExtended:
-                    ExecuteAddSubGeneric(ref d, ExtendReg(Unsafe.Add(ref x, d.Rm), d.B, d.A));
-                    return;
-                case Op.AdcSbc: ExecuteAdcSbc(ref d); return;
-                case Op.CondCompare: ExecuteCondCompare(ref d); return;
-
-                // ------------------------------------------------ conditional select
-                case Op.Csel64:
-                    Unsafe.Add(ref x, d.Rd) = ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : Unsafe.Add(ref x, d.Rm);
-                    return;
-                case Op.Csel32:
-                    Unsafe.Add(ref x, d.Rd) = (uint)(ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : Unsafe.Add(ref x, d.Rm));
-                    return;
-                case Op.Csinc64:
-                    Unsafe.Add(ref x, d.Rd) = ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : Unsafe.Add(ref x, d.Rm) + 1;
-                    return;
-                case Op.Csinc32:
-                    Unsafe.Add(ref x, d.Rd) = (uint)(ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : Unsafe.Add(ref x, d.Rm) + 1);
-                    return;
-                case Op.Csinv64:
-                    Unsafe.Add(ref x, d.Rd) = ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : ~Unsafe.Add(ref x, d.Rm);
-                    return;
-                case Op.Csinv32:
-                    Unsafe.Add(ref x, d.Rd) = (uint)(ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : ~Unsafe.Add(ref x, d.Rm));
-                    return;
-                case Op.Csneg64:
-                    Unsafe.Add(ref x, d.Rd) = ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : 0 - Unsafe.Add(ref x, d.Rm);
-                    return;
-                case Op.Csneg32:
-                    Unsafe.Add(ref x, d.Rd) = (uint)(ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : 0 - Unsafe.Add(ref x, d.Rm));
-                    return;
-
-                // ------------------------------------------------ 1-source
-                case Op.Rbit64: Unsafe.Add(ref x, d.Rd) = ReverseBits(Unsafe.Add(ref x, d.Rn)); return;
-                case Op.Rbit32: Unsafe.Add(ref x, d.Rd) = ReverseBits(Unsafe.Add(ref x, d.Rn) << 32); return;
-                case Op.Rev16_64: Unsafe.Add(ref x, d.Rd) = ReverseBytesIn16(Unsafe.Add(ref x, d.Rn)); return;
-                case Op.Rev16_32: Unsafe.Add(ref x, d.Rd) = (uint)ReverseBytesIn16(Unsafe.Add(ref x, d.Rn)); return;
-                case Op.Rev32_64:
-                {
-                    ulong v = BinaryPrimitives.ReverseEndianness(Unsafe.Add(ref x, d.Rn));
-                    Unsafe.Add(ref x, d.Rd) = (v >> 32) | (v << 32);
-                    return;
-                }
-
-                case Op.Rev32: Unsafe.Add(ref x, d.Rd) = BinaryPrimitives.ReverseEndianness((uint)Unsafe.Add(ref x, d.Rn)); return;
-                case Op.Rev64: Unsafe.Add(ref x, d.Rd) = BinaryPrimitives.ReverseEndianness(Unsafe.Add(ref x, d.Rn)); return;
-                case Op.Clz64: Unsafe.Add(ref x, d.Rd) = (ulong)BitOperations.LeadingZeroCount(Unsafe.Add(ref x, d.Rn)); return;
-                case Op.Clz32: Unsafe.Add(ref x, d.Rd) = (ulong)BitOperations.LeadingZeroCount((uint)Unsafe.Add(ref x, d.Rn)); return;
-                case Op.Cls64:
-                {
-                    ulong v = Unsafe.Add(ref x, d.Rn);
-                    Unsafe.Add(ref x, d.Rd) = (ulong)(BitOperations.LeadingZeroCount(v ^ (ulong)((long)v >> 63)) - 1);
-                    return;
-                }
-
-                case Op.Cls32:
-                {
-                    uint v = (uint)Unsafe.Add(ref x, d.Rn);
-                    Unsafe.Add(ref x, d.Rd) = (ulong)(BitOperations.LeadingZeroCount(v ^ (uint)((int)v >> 31)) - 1);
-                    return;
-                }
-
-                // ------------------------------------------------ 2-source
-                case Op.Udiv64:
-                {
-                    ulong m = Unsafe.Add(ref x, d.Rm);
-                    Unsafe.Add(ref x, d.Rd) = m == 0 ? 0 : Unsafe.Add(ref x, d.Rn) / m;
-                    return;
-                }
-
-                case Op.Udiv32:
-                {
-                    uint m = (uint)Unsafe.Add(ref x, d.Rm);
-                    Unsafe.Add(ref x, d.Rd) = m == 0 ? 0 : (uint)Unsafe.Add(ref x, d.Rn) / m;
-                    return;
-                }
-
-                case Op.Sdiv64:
-                {
-                    long n = (long)Unsafe.Add(ref x, d.Rn), m = (long)Unsafe.Add(ref x, d.Rm);
-                    Unsafe.Add(ref x, d.Rd) = m == 0 ? 0 : m == -1 ? (ulong)(0 - n) : (ulong)(n / m);
-                    return;
-                }
-
-                case Op.Sdiv32:
-                {
-                    int n = (int)Unsafe.Add(ref x, d.Rn), m = (int)Unsafe.Add(ref x, d.Rm);
-                    Unsafe.Add(ref x, d.Rd) = m == 0 ? 0 : m == -1 ? (uint)(0 - n) : (uint)(n / m);
-                    return;
-                }
-
-                case Op.Lslv64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) << (int)(Unsafe.Add(ref x, d.Rm) & 63); return;
-                case Op.Lslv32: Unsafe.Add(ref x, d.Rd) = (uint)Unsafe.Add(ref x, d.Rn) << (int)(Unsafe.Add(ref x, d.Rm) & 31); return;
-                case Op.Lsrv64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) >> (int)(Unsafe.Add(ref x, d.Rm) & 63); return;
-                case Op.Lsrv32: Unsafe.Add(ref x, d.Rd) = (uint)Unsafe.Add(ref x, d.Rn) >> (int)(Unsafe.Add(ref x, d.Rm) & 31); return;
-                case Op.Asrv64:
-                    Unsafe.Add(ref x, d.Rd) = (ulong)((long)Unsafe.Add(ref x, d.Rn) >> (int)(Unsafe.Add(ref x, d.Rm) & 63));
-                    return;
-                case Op.Asrv32:
-                    Unsafe.Add(ref x, d.Rd) = (uint)((int)Unsafe.Add(ref x, d.Rn) >> (int)(Unsafe.Add(ref x, d.Rm) & 31));
-                    return;
-                case Op.Rorv64:
-                    Unsafe.Add(ref x, d.Rd) = BitOperations.RotateRight(Unsafe.Add(ref x, d.Rn), (int)(Unsafe.Add(ref x, d.Rm) & 63));
-                    return;
-                case Op.Rorv32:
-                    Unsafe.Add(ref x, d.Rd) = BitOperations.RotateRight((uint)Unsafe.Add(ref x, d.Rn), (int)(Unsafe.Add(ref x, d.Rm) & 31));
-                    return;
-                case Op.Crc32:
-                    Unsafe.Add(ref x, d.Rd) = Crc.Update((uint)Unsafe.Add(ref x, d.Rn), Unsafe.Add(ref x, d.Rm), d.Size, d.A != 0);
-                    return;
-
-                // ------------------------------------------------ 3-source
-                case Op.Mul64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm); return;
-                case Op.Mul32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm)); return;
-                case Op.Madd64:
-                    Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra) + Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm);
-                    return;
-                case Op.Madd32:
-                    Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Ra) + Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm));
-                    return;
-                case Op.Msub64:
-                    Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra) - Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm);
-                    return;
-                case Op.Msub32:
-                    Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Ra) - Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm));
-                    return;
-                case Op.Smaddl:
-                    Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra)
-                        + (ulong)((long)(int)Unsafe.Add(ref x, d.Rn) * (int)Unsafe.Add(ref x, d.Rm));
-                    return;
-                case Op.Smsubl:
-                    Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra)
-                        - (ulong)((long)(int)Unsafe.Add(ref x, d.Rn) * (int)Unsafe.Add(ref x, d.Rm));
-                    return;
-                case Op.Umaddl:
-                    Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra)
-                        + (ulong)(uint)Unsafe.Add(ref x, d.Rn) * (uint)Unsafe.Add(ref x, d.Rm);
-                    return;
-                case Op.Umsubl:
-                    Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra)
-                        - (ulong)(uint)Unsafe.Add(ref x, d.Rn) * (uint)Unsafe.Add(ref x, d.Rm);
-                    return;
-                case Op.Smulh:
-                    Unsafe.Add(ref x, d.Rd) = (ulong)Math.BigMul((long)Unsafe.Add(ref x, d.Rn), (long)Unsafe.Add(ref x, d.Rm), out _);
-                    return;
-                case Op.Umulh:
-                    Unsafe.Add(ref x, d.Rd) = Math.BigMul(Unsafe.Add(ref x, d.Rn), Unsafe.Add(ref x, d.Rm), out _);
-                    return;
-
-                // ------------------------------------------------ branches
-                case Op.B: NextPc = Pc + (ulong)d.Imm; return;
-                case Op.Bl: Unsafe.Add(ref x, 30) = Pc + 4; NextPc = Pc + (ulong)d.Imm; return;
-                case Op.BCond:
-                    if (ConditionHolds(d.B))
+                    // ------------------------------------------------ bitfield and extract
+                    case Op.LslImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) << d.A; break;
+                    case Op.LslImm32: Unsafe.Add(ref x, d.Rd) = (uint)Unsafe.Add(ref x, d.Rn) << d.A; break;
+                    case Op.LsrImm64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) >> d.A; break;
+                    case Op.LsrImm32: Unsafe.Add(ref x, d.Rd) = (uint)Unsafe.Add(ref x, d.Rn) >> d.A; break;
+                    case Op.AsrImm64: Unsafe.Add(ref x, d.Rd) = (ulong)((long)Unsafe.Add(ref x, d.Rn) >> d.A); break;
+                    case Op.AsrImm32: Unsafe.Add(ref x, d.Rd) = (uint)((int)Unsafe.Add(ref x, d.Rn) >> d.A); break;
+                    case Op.Ubfx: Unsafe.Add(ref x, d.Rd) = (Unsafe.Add(ref x, d.Rn) >> d.A) & (ulong)d.Imm; break;
+                    case Op.Sbfx64:
+                        Unsafe.Add(ref x, d.Rd) = (ulong)((long)(Unsafe.Add(ref x, d.Rn) << (64 - d.A - d.B)) >> (64 - d.B));
+                        break;
+                    case Op.Sbfx32:
+                        Unsafe.Add(ref x, d.Rd) = (uint)((int)((uint)Unsafe.Add(ref x, d.Rn) << (32 - d.A - d.B)) >> (32 - d.B));
+                        break;
+                    case Op.Ubfm64:
+                        Unsafe.Add(ref x, d.Rd) = BitOperations.RotateRight(Unsafe.Add(ref x, d.Rn), d.A) & (ulong)d.Imm & d.Imm2;
+                        break;
+                    case Op.Ubfm32:
+                        Unsafe.Add(ref x, d.Rd) = BitOperations.RotateRight((uint)Unsafe.Add(ref x, d.Rn), d.A) & (ulong)d.Imm & d.Imm2;
+                        break;
+                    case Op.Sbfm64: Unsafe.Add(ref x, d.Rd) = Sbfm64(Unsafe.Add(ref x, d.Rn), ref d); break;
+                    case Op.Sbfm32: Unsafe.Add(ref x, d.Rd) = Sbfm32((uint)Unsafe.Add(ref x, d.Rn), ref d); break;
+                    case Op.Bfm64:
                     {
-                        NextPc = Pc + (ulong)d.Imm;
+                        ulong dst = Unsafe.Add(ref x, d.Ra);
+                        ulong wmask = (ulong)d.Imm, tmask = d.Imm2;
+                        ulong bot = (dst & ~wmask) | (BitOperations.RotateRight(Unsafe.Add(ref x, d.Rn), d.A) & wmask);
+                        Unsafe.Add(ref x, d.Rd) = (dst & ~tmask) | (bot & tmask);
+                        break;
                     }
 
-                    return;
-                case Op.Cbz64:
-                    if (Unsafe.Add(ref x, d.Rd) == 0)
+                    case Op.Bfm32:
                     {
-                        NextPc = Pc + (ulong)d.Imm;
+                        ulong dst = (uint)Unsafe.Add(ref x, d.Ra);
+                        ulong wmask = (ulong)d.Imm, tmask = d.Imm2;
+                        ulong bot = (dst & ~wmask) | (BitOperations.RotateRight((uint)Unsafe.Add(ref x, d.Rn), d.A) & wmask);
+                        Unsafe.Add(ref x, d.Rd) = (uint)((dst & ~tmask) | (bot & tmask));
+                        break;
                     }
 
-                    return;
-                case Op.Cbz32:
-                    if ((uint)Unsafe.Add(ref x, d.Rd) == 0)
+                    case Op.Extr64:
                     {
-                        NextPc = Pc + (ulong)d.Imm;
+                        ulong lo = Unsafe.Add(ref x, d.Rm);
+                        Unsafe.Add(ref x, d.Rd) = d.A == 0 ? lo : (lo >> d.A) | (Unsafe.Add(ref x, d.Rn) << (64 - d.A));
+                        break;
                     }
 
-                    return;
-                case Op.Cbnz64:
-                    if (Unsafe.Add(ref x, d.Rd) != 0)
+                    case Op.Extr32:
                     {
-                        NextPc = Pc + (ulong)d.Imm;
+                        uint lo = (uint)Unsafe.Add(ref x, d.Rm);
+                        Unsafe.Add(ref x, d.Rd) = d.A == 0 ? lo : (lo >> d.A) | ((uint)Unsafe.Add(ref x, d.Rn) << (32 - d.A));
+                        break;
                     }
 
-                    return;
-                case Op.Cbnz32:
-                    if ((uint)Unsafe.Add(ref x, d.Rd) != 0)
+                    // ------------------------------------------------ logical and add/sub (register)
+                    case Op.MovReg64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rm); break;
+                    case Op.MovReg32: Unsafe.Add(ref x, d.Rd) = (uint)Unsafe.Add(ref x, d.Rm); break;
+                    case Op.AndLsl64:
+                        Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) & ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm);
+                        break;
+                    case Op.AndLsl32:
+                        Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) & ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm));
+                        break;
+                    case Op.OrrLsl64:
+                        Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) | ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm);
+                        break;
+                    case Op.OrrLsl32:
+                        Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) | ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm));
+                        break;
+                    case Op.EorLsl64:
+                        Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) ^ ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm);
+                        break;
+                    case Op.EorLsl32:
+                        Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) ^ ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm));
+                        break;
+                    case Op.AndsLsl64:
+                        Unsafe.Add(ref x, d.Rd) = Ands64(Unsafe.Add(ref x, d.Rn) & ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm));
+                        break;
+                    case Op.AndsLsl32:
+                        Unsafe.Add(ref x, d.Rd) = Ands32((uint)(Unsafe.Add(ref x, d.Rn) & ((Unsafe.Add(ref x, d.Rm) << d.A) ^ (ulong)d.Imm)));
+                        break;
+                    case Op.LogicShifted: ExecuteLogicShifted(ref d); break;
+                    case Op.AddLsl64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) + (Unsafe.Add(ref x, d.Rm) << d.A); break;
+                    case Op.AddLsl32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) + (Unsafe.Add(ref x, d.Rm) << d.A)); break;
+                    case Op.SubLsl64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) - (Unsafe.Add(ref x, d.Rm) << d.A); break;
+                    case Op.SubLsl32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) - (Unsafe.Add(ref x, d.Rm) << d.A)); break;
+                    case Op.AddsLsl64: Unsafe.Add(ref x, d.Rd) = Adds64(Unsafe.Add(ref x, d.Rn), Unsafe.Add(ref x, d.Rm) << d.A); break;
+                    case Op.AddsLsl32: Unsafe.Add(ref x, d.Rd) = Adds32((uint)Unsafe.Add(ref x, d.Rn), (uint)(Unsafe.Add(ref x, d.Rm) << d.A)); break;
+                    case Op.SubsLsl64: Unsafe.Add(ref x, d.Rd) = Subs64(Unsafe.Add(ref x, d.Rn), Unsafe.Add(ref x, d.Rm) << d.A); break;
+                    case Op.SubsLsl32: Unsafe.Add(ref x, d.Rd) = Subs32((uint)Unsafe.Add(ref x, d.Rn), (uint)(Unsafe.Add(ref x, d.Rm) << d.A)); break;
+                    case Op.AddSubShifted:
+                        ExecuteAddSubGeneric(ref d, ShiftReg(Unsafe.Add(ref x, d.Rm), d.B, d.A, (d.C & Decoder.AsSf) != 0));
+                        break;
+                    case Op.AddSubExtended:
+                        ExecuteAddSubGeneric(ref d, ExtendReg(Unsafe.Add(ref x, d.Rm), d.B, d.A));
+                        break;
+                    case Op.AdcSbc: ExecuteAdcSbc(ref d); break;
+                    case Op.CondCompare: ExecuteCondCompare(ref d); break;
+
+                    // ------------------------------------------------ conditional select
+                    case Op.Csel64:
+                        Unsafe.Add(ref x, d.Rd) = ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : Unsafe.Add(ref x, d.Rm);
+                        break;
+                    case Op.Csel32:
+                        Unsafe.Add(ref x, d.Rd) = (uint)(ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : Unsafe.Add(ref x, d.Rm));
+                        break;
+                    case Op.Csinc64:
+                        Unsafe.Add(ref x, d.Rd) = ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : Unsafe.Add(ref x, d.Rm) + 1;
+                        break;
+                    case Op.Csinc32:
+                        Unsafe.Add(ref x, d.Rd) = (uint)(ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : Unsafe.Add(ref x, d.Rm) + 1);
+                        break;
+                    case Op.Csinv64:
+                        Unsafe.Add(ref x, d.Rd) = ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : ~Unsafe.Add(ref x, d.Rm);
+                        break;
+                    case Op.Csinv32:
+                        Unsafe.Add(ref x, d.Rd) = (uint)(ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : ~Unsafe.Add(ref x, d.Rm));
+                        break;
+                    case Op.Csneg64:
+                        Unsafe.Add(ref x, d.Rd) = ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : 0 - Unsafe.Add(ref x, d.Rm);
+                        break;
+                    case Op.Csneg32:
+                        Unsafe.Add(ref x, d.Rd) = (uint)(ConditionHolds(d.B) ? Unsafe.Add(ref x, d.Rn) : 0 - Unsafe.Add(ref x, d.Rm));
+                        break;
+
+                    // ------------------------------------------------ 1-source
+                    case Op.Rbit64: Unsafe.Add(ref x, d.Rd) = ReverseBits(Unsafe.Add(ref x, d.Rn)); break;
+                    case Op.Rbit32: Unsafe.Add(ref x, d.Rd) = ReverseBits(Unsafe.Add(ref x, d.Rn) << 32); break;
+                    case Op.Rev16_64: Unsafe.Add(ref x, d.Rd) = ReverseBytesIn16(Unsafe.Add(ref x, d.Rn)); break;
+                    case Op.Rev16_32: Unsafe.Add(ref x, d.Rd) = (uint)ReverseBytesIn16(Unsafe.Add(ref x, d.Rn)); break;
+                    case Op.Rev32_64:
                     {
-                        NextPc = Pc + (ulong)d.Imm;
+                        ulong v = BinaryPrimitives.ReverseEndianness(Unsafe.Add(ref x, d.Rn));
+                        Unsafe.Add(ref x, d.Rd) = (v >> 32) | (v << 32);
+                        break;
                     }
 
-                    return;
-                case Op.Tbz:
-                    if (((Unsafe.Add(ref x, d.Rd) >> d.A) & 1) == 0)
+                    case Op.Rev32: Unsafe.Add(ref x, d.Rd) = BinaryPrimitives.ReverseEndianness((uint)Unsafe.Add(ref x, d.Rn)); break;
+                    case Op.Rev64: Unsafe.Add(ref x, d.Rd) = BinaryPrimitives.ReverseEndianness(Unsafe.Add(ref x, d.Rn)); break;
+                    case Op.Clz64: Unsafe.Add(ref x, d.Rd) = (ulong)BitOperations.LeadingZeroCount(Unsafe.Add(ref x, d.Rn)); break;
+                    case Op.Clz32: Unsafe.Add(ref x, d.Rd) = (ulong)BitOperations.LeadingZeroCount((uint)Unsafe.Add(ref x, d.Rn)); break;
+                    case Op.Cls64:
                     {
-                        NextPc = Pc + (ulong)d.Imm;
+                        ulong v = Unsafe.Add(ref x, d.Rn);
+                        Unsafe.Add(ref x, d.Rd) = (ulong)(BitOperations.LeadingZeroCount(v ^ (ulong)((long)v >> 63)) - 1);
+                        break;
                     }
 
-                    return;
-                case Op.Tbnz:
-                    if (((Unsafe.Add(ref x, d.Rd) >> d.A) & 1) != 0)
+                    case Op.Cls32:
                     {
-                        NextPc = Pc + (ulong)d.Imm;
+                        uint v = (uint)Unsafe.Add(ref x, d.Rn);
+                        Unsafe.Add(ref x, d.Rd) = (ulong)(BitOperations.LeadingZeroCount(v ^ (uint)((int)v >> 31)) - 1);
+                        break;
                     }
 
-                    return;
-                case Op.Br:
-                case Op.Ret:
-                    NextPc = BranchAddress(Unsafe.Add(ref x, d.Rn));
-                    return;
-                case Op.Blr:
-                {
-                    ulong target = Unsafe.Add(ref x, d.Rn);
-                    Unsafe.Add(ref x, 30) = Pc + 4;
-                    NextPc = BranchAddress(target);
-                    return;
+                    // ------------------------------------------------ 2-source
+                    case Op.Udiv64:
+                    {
+                        ulong m = Unsafe.Add(ref x, d.Rm);
+                        Unsafe.Add(ref x, d.Rd) = m == 0 ? 0 : Unsafe.Add(ref x, d.Rn) / m;
+                        break;
+                    }
+
+                    case Op.Udiv32:
+                    {
+                        uint m = (uint)Unsafe.Add(ref x, d.Rm);
+                        Unsafe.Add(ref x, d.Rd) = m == 0 ? 0 : (uint)Unsafe.Add(ref x, d.Rn) / m;
+                        break;
+                    }
+
+                    case Op.Sdiv64:
+                    {
+                        long n = (long)Unsafe.Add(ref x, d.Rn), m = (long)Unsafe.Add(ref x, d.Rm);
+                        Unsafe.Add(ref x, d.Rd) = m == 0 ? 0 : m == -1 ? (ulong)(0 - n) : (ulong)(n / m);
+                        break;
+                    }
+
+                    case Op.Sdiv32:
+                    {
+                        int n = (int)Unsafe.Add(ref x, d.Rn), m = (int)Unsafe.Add(ref x, d.Rm);
+                        Unsafe.Add(ref x, d.Rd) = m == 0 ? 0 : m == -1 ? (uint)(0 - n) : (uint)(n / m);
+                        break;
+                    }
+
+                    case Op.Lslv64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) << (int)(Unsafe.Add(ref x, d.Rm) & 63); break;
+                    case Op.Lslv32: Unsafe.Add(ref x, d.Rd) = (uint)Unsafe.Add(ref x, d.Rn) << (int)(Unsafe.Add(ref x, d.Rm) & 31); break;
+                    case Op.Lsrv64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) >> (int)(Unsafe.Add(ref x, d.Rm) & 63); break;
+                    case Op.Lsrv32: Unsafe.Add(ref x, d.Rd) = (uint)Unsafe.Add(ref x, d.Rn) >> (int)(Unsafe.Add(ref x, d.Rm) & 31); break;
+                    case Op.Asrv64:
+                        Unsafe.Add(ref x, d.Rd) = (ulong)((long)Unsafe.Add(ref x, d.Rn) >> (int)(Unsafe.Add(ref x, d.Rm) & 63));
+                        break;
+                    case Op.Asrv32:
+                        Unsafe.Add(ref x, d.Rd) = (uint)((int)Unsafe.Add(ref x, d.Rn) >> (int)(Unsafe.Add(ref x, d.Rm) & 31));
+                        break;
+                    case Op.Rorv64:
+                        Unsafe.Add(ref x, d.Rd) = BitOperations.RotateRight(Unsafe.Add(ref x, d.Rn), (int)(Unsafe.Add(ref x, d.Rm) & 63));
+                        break;
+                    case Op.Rorv32:
+                        Unsafe.Add(ref x, d.Rd) = BitOperations.RotateRight((uint)Unsafe.Add(ref x, d.Rn), (int)(Unsafe.Add(ref x, d.Rm) & 31));
+                        break;
+                    case Op.Crc32:
+                        Unsafe.Add(ref x, d.Rd) = Crc.Update((uint)Unsafe.Add(ref x, d.Rn), Unsafe.Add(ref x, d.Rm), d.Size, d.A != 0);
+                        break;
+
+                    // ------------------------------------------------ 3-source
+                    case Op.Mul64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm); break;
+                    case Op.Mul32: Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm)); break;
+                    case Op.Madd64:
+                        Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra) + Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm);
+                        break;
+                    case Op.Madd32:
+                        Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Ra) + Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm));
+                        break;
+                    case Op.Msub64:
+                        Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra) - Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm);
+                        break;
+                    case Op.Msub32:
+                        Unsafe.Add(ref x, d.Rd) = (uint)(Unsafe.Add(ref x, d.Ra) - Unsafe.Add(ref x, d.Rn) * Unsafe.Add(ref x, d.Rm));
+                        break;
+                    case Op.Smaddl:
+                        Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra)
+                            + (ulong)((long)(int)Unsafe.Add(ref x, d.Rn) * (int)Unsafe.Add(ref x, d.Rm));
+                        break;
+                    case Op.Smsubl:
+                        Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra)
+                            - (ulong)((long)(int)Unsafe.Add(ref x, d.Rn) * (int)Unsafe.Add(ref x, d.Rm));
+                        break;
+                    case Op.Umaddl:
+                        Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra)
+                            + (ulong)(uint)Unsafe.Add(ref x, d.Rn) * (uint)Unsafe.Add(ref x, d.Rm);
+                        break;
+                    case Op.Umsubl:
+                        Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Ra)
+                            - (ulong)(uint)Unsafe.Add(ref x, d.Rn) * (uint)Unsafe.Add(ref x, d.Rm);
+                        break;
+                    case Op.Smulh:
+                        Unsafe.Add(ref x, d.Rd) = (ulong)Math.BigMul((long)Unsafe.Add(ref x, d.Rn), (long)Unsafe.Add(ref x, d.Rm), out _);
+                        break;
+                    case Op.Umulh:
+                        Unsafe.Add(ref x, d.Rd) = Math.BigMul(Unsafe.Add(ref x, d.Rn), Unsafe.Add(ref x, d.Rm), out _);
+                        break;
+
+                    // ------------------------------------------------ branches
+                    case Op.B: NextPc = Pc + (ulong)d.Imm; break;
+                    case Op.Bl: Unsafe.Add(ref x, 30) = Pc + 4; NextPc = Pc + (ulong)d.Imm; break;
+                    case Op.BCond:
+                        if (ConditionHolds(d.B))
+                        {
+                            NextPc = Pc + (ulong)d.Imm;
+                        }
+
+                        break;
+                    case Op.Cbz64:
+                        if (Unsafe.Add(ref x, d.Rd) == 0)
+                        {
+                            NextPc = Pc + (ulong)d.Imm;
+                        }
+
+                        break;
+                    case Op.Cbz32:
+                        if ((uint)Unsafe.Add(ref x, d.Rd) == 0)
+                        {
+                            NextPc = Pc + (ulong)d.Imm;
+                        }
+
+                        break;
+                    case Op.Cbnz64:
+                        if (Unsafe.Add(ref x, d.Rd) != 0)
+                        {
+                            NextPc = Pc + (ulong)d.Imm;
+                        }
+
+                        break;
+                    case Op.Cbnz32:
+                        if ((uint)Unsafe.Add(ref x, d.Rd) != 0)
+                        {
+                            NextPc = Pc + (ulong)d.Imm;
+                        }
+
+                        break;
+                    case Op.Tbz:
+                        if (((Unsafe.Add(ref x, d.Rd) >> d.A) & 1) == 0)
+                        {
+                            NextPc = Pc + (ulong)d.Imm;
+                        }
+
+                        break;
+                    case Op.Tbnz:
+                        if (((Unsafe.Add(ref x, d.Rd) >> d.A) & 1) != 0)
+                        {
+                            NextPc = Pc + (ulong)d.Imm;
+                        }
+
+                        break;
+                    case Op.Br:
+                    case Op.Ret:
+                        NextPc = BranchAddress(Unsafe.Add(ref x, d.Rn));
+                        break;
+                    case Op.Blr:
+                    {
+                        ulong target = Unsafe.Add(ref x, d.Rn);
+                        Unsafe.Add(ref x, 30) = Pc + 4;
+                        NextPc = BranchAddress(target);
+                        break;
+                    }
+
+                    // ------------------------------------------------ loads and stores (fast forms)
+                    case Op.LdrX: Unsafe.Add(ref x, d.Rd) = Read(BaseAddress(d.Rn) + (ulong)d.Imm, 8); break;
+                    case Op.LdrW: Unsafe.Add(ref x, d.Rd) = Read(BaseAddress(d.Rn) + (ulong)d.Imm, 4); break;
+                    case Op.LdrH: Unsafe.Add(ref x, d.Rd) = Read(BaseAddress(d.Rn) + (ulong)d.Imm, 2); break;
+                    case Op.LdrB: Unsafe.Add(ref x, d.Rd) = Read(BaseAddress(d.Rn) + (ulong)d.Imm, 1); break;
+                    case Op.StrX: Write(BaseAddress(d.Rn) + (ulong)d.Imm, 8, Unsafe.Add(ref x, d.Rd)); break;
+                    case Op.StrW: Write(BaseAddress(d.Rn) + (ulong)d.Imm, 4, Unsafe.Add(ref x, d.Rd)); break;
+                    case Op.StrH: Write(BaseAddress(d.Rn) + (ulong)d.Imm, 2, Unsafe.Add(ref x, d.Rd)); break;
+                    case Op.StrB: Write(BaseAddress(d.Rn) + (ulong)d.Imm, 1, Unsafe.Add(ref x, d.Rd)); break;
+                    case Op.LdImm: ExecuteLoadImmediate(ref d); break;
+                    case Op.StImm: ExecuteStoreImmediate(ref d); break;
+                    case Op.LdReg: ExecuteLoadRegister(ref d); break;
+                    case Op.StReg: ExecuteStoreRegister(ref d); break;
+                    case Op.LdLit:
+                        Unsafe.Add(ref x, d.Rd) = ExtendLoad(Read(Pc + (ulong)d.Imm, d.Size), d.Size, d.B);
+                        break;
+                    case Op.Ldp: ExecuteLoadPair(ref d); break;
+                    case Op.Stp: ExecuteStorePair(ref d); break;
+                    case Op.Ldxr: ExecuteLoadExclusive(ref d); break;
+                    case Op.Stxr: ExecuteStoreExclusive(ref d); break;
+                    case Op.Ldxp: ExecuteLoadExclusivePair(ref d); break;
+                    case Op.Stxp: ExecuteStoreExclusivePair(ref d); break;
+                    case Op.Ldar: ExecuteLoadAcquire(ref d); break;
+                    case Op.Stlr: ExecuteStoreRelease(ref d); break;
+                    case Op.SimdFp:
+                        ExecuteSimdFp(d.Raw);
+                        break;
+                    case Op.SimdLdMulti:
+                    case Op.SimdStMulti:
+                    case Op.SimdLdSingle:
+                    case Op.SimdStSingle:
+                    case Op.SimdLdReplicate:
+                        ExecuteSimdStructure(ref d);
+                        break;
+                    case Op.FpLdImm:
+                    case Op.FpStImm:
+                    case Op.FpLdReg:
+                    case Op.FpStReg:
+                    case Op.FpLdLit:
+                    case Op.FpLdp:
+                    case Op.FpStp:
+                        ExecuteFpLoadStore(ref d);
+                        break;
+
+                    default:
+                        ExecuteSystem(ref d);
+                        break;
                 }
-
-                // ------------------------------------------------ loads and stores (fast forms)
-                case Op.LdrX: Unsafe.Add(ref x, d.Rd) = Read(BaseAddress(d.Rn) + (ulong)d.Imm, 8); return;
-                case Op.LdrW: Unsafe.Add(ref x, d.Rd) = Read(BaseAddress(d.Rn) + (ulong)d.Imm, 4); return;
-                case Op.LdrH: Unsafe.Add(ref x, d.Rd) = Read(BaseAddress(d.Rn) + (ulong)d.Imm, 2); return;
-                case Op.LdrB: Unsafe.Add(ref x, d.Rd) = Read(BaseAddress(d.Rn) + (ulong)d.Imm, 1); return;
-                case Op.StrX: Write(BaseAddress(d.Rn) + (ulong)d.Imm, 8, Unsafe.Add(ref x, d.Rd)); return;
-                case Op.StrW: Write(BaseAddress(d.Rn) + (ulong)d.Imm, 4, Unsafe.Add(ref x, d.Rd)); return;
-                case Op.StrH: Write(BaseAddress(d.Rn) + (ulong)d.Imm, 2, Unsafe.Add(ref x, d.Rd)); return;
-                case Op.StrB: Write(BaseAddress(d.Rn) + (ulong)d.Imm, 1, Unsafe.Add(ref x, d.Rd)); return;
-                case Op.LdImm: ExecuteLoadImmediate(ref d); return;
-                case Op.StImm: ExecuteStoreImmediate(ref d); return;
-                case Op.LdReg: ExecuteLoadRegister(ref d); return;
-                case Op.StReg: ExecuteStoreRegister(ref d); return;
-                case Op.LdLit:
-                    Unsafe.Add(ref x, d.Rd) = ExtendLoad(Read(Pc + (ulong)d.Imm, d.Size), d.Size, d.B);
-                    return;
-                case Op.Ldp: ExecuteLoadPair(ref d); return;
-                case Op.Stp: ExecuteStorePair(ref d); return;
-                case Op.Ldxr: ExecuteLoadExclusive(ref d); return;
-                case Op.Stxr: ExecuteStoreExclusive(ref d); return;
-                case Op.Ldxp: ExecuteLoadExclusivePair(ref d); return;
-                case Op.Stxp: ExecuteStoreExclusivePair(ref d); return;
-                case Op.Ldar: ExecuteLoadAcquire(ref d); return;
-                case Op.Stlr: ExecuteStoreRelease(ref d); return;
-                case Op.SimdFp:
-                    ExecuteSimdFp(d.Raw);
-                    return;
-                case Op.SimdLdMulti:
-                case Op.SimdStMulti:
-                case Op.SimdLdSingle:
-                case Op.SimdStSingle:
-                case Op.SimdLdReplicate:
-                    ExecuteSimdStructure(ref d);
-                    return;
-                case Op.FpLdImm:
-                case Op.FpStImm:
-                case Op.FpLdReg:
-                case Op.FpStReg:
-                case Op.FpLdLit:
-                case Op.FpLdp:
-                case Op.FpStp:
-                    ExecuteFpLoadStore(ref d);
-                    return;
-
-                default:
-                    ExecuteSystem(ref d);
-                    return;
+                Pc = NextPc;
+                Retired++;
             }
+
+            if (_exitPending)
+            {
+                // The budget's last instruction asked to end the run.
+                _exitPending = false;
+                return _pendingExit;
+            }
+
+            return CpuExit.Budget;
         }
 
         // NZCV for each condition code: bit f of entry cond is set when cond holds for NZCV = f.

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Capvisor.Arm
 {
@@ -160,38 +161,17 @@ namespace Capvisor.Arm
             }
 
             _attention = true;
-            long remaining = budget;
-            while (remaining > 0)
+            ulong end = Retired + (ulong)Math.Max(budget, 0);
+            while (Retired < end)
             {
                 try
                 {
-                    while (remaining > 0)
-                    {
-                        if (_attention && Attend(out var exit))
-                        {
-                            return exit;
-                        }
-
-                        ulong pc = Pc;
-                        uint raw = Fetch(pc);
-                        ref DecodedInst d = ref Decode(raw);
-                        NextPc = pc + 4;
-                        Execute(ref d);
-                        Pc = NextPc;
-                        Retired++;
-                        remaining--;
-                        if (_exitPending)
-                        {
-                            _exitPending = false;
-                            return _pendingExit;
-                        }
-                    }
+                    return RunUntil(end);
                 }
                 catch (ArchitecturalException)
                 {
                     // The instruction took an exception: state already points at the vector.
                     Retired++;
-                    remaining--;
                     if (_exitPending)
                     {
                         _exitPending = false;
@@ -208,6 +188,65 @@ namespace Capvisor.Arm
         {
             _pendingExit = exit;
             _exitPending = true;
+            _attention = true;
+        }
+
+        // Pre-decoded pages: one DecodedInst per instruction slot of a 4 KiB page, found from
+        // the host address of the page being fetched from, so consecutive instructions use
+        // consecutive entries (the word-hashed cache scattered them over 2 MiB and missed the
+        // host's caches on nearly every instruction). An entry is used only when its Raw equals
+        // the word just fetched, and a decoding depends on nothing but that word, so aliasing
+        // pages may share a block and self-modifying code needs no invalidation. An empty
+        // entry has Raw 0, and decoding 0 (UDF #0) gives exactly that empty entry: UNDEFINED.
+        private const int BlockSlots = 2048;
+        private const int InstsPerPage = 1024;
+        private readonly DecodedInst[]?[] _blocks = new DecodedInst[BlockSlots][];
+        private DecodedInst[] _block = new DecodedInst[InstsPerPage];
+        private byte* _blockHost;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private ref DecodedInst FetchDecoded(ulong pc)
+        {
+            if ((pc & (PageTagMask | 3)) == _fetchPage && _fetchHost == _blockHost)
+            {
+                uint offset = (uint)pc & 0xFFF;
+                uint raw = *(uint*)(_blockHost + offset);
+                ref DecodedInst d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_block), (int)(offset >> 2));
+                if (d.Raw != raw)
+                {
+                    Decoder.Decode(raw, out d);
+                }
+
+                return ref d;
+            }
+
+            return ref FetchDecodedSlow(pc);
+        }
+
+        private ref DecodedInst FetchDecodedSlow(ulong pc)
+        {
+            uint raw = FetchSlow(pc);
+            if ((pc & PageTagMask) != _fetchPage)
+            {
+                // No fetch page was cached (breakpoints armed): decode through the word cache.
+                return ref Decode(raw);
+            }
+
+            byte* host = _fetchHost;
+            if (host != _blockHost)
+            {
+                int slot = (int)(((nuint)host >> 12) & (BlockSlots - 1));
+                _block = _blocks[slot] ??= new DecodedInst[InstsPerPage];
+                _blockHost = host;
+            }
+
+            ref DecodedInst d = ref _block[((uint)pc & 0xFFF) >> 2];
+            if (d.Raw != raw)
+            {
+                Decoder.Decode(raw, out d);
+            }
+
+            return ref d;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -228,6 +267,14 @@ namespace Capvisor.Arm
         private bool Attend(out CpuExit exit)
         {
             _attention = false;
+            if (_exitPending)
+            {
+                // The previous instruction asked to end the run (ExitAfterInstruction).
+                _exitPending = false;
+                exit = _pendingExit;
+                return true;
+            }
+
             exit = CpuExit.Budget;
             if (_stopRequested)
             {
