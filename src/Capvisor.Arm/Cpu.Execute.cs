@@ -161,6 +161,11 @@ namespace Capvisor.Arm
                     case Op.AddSubExtended:
                         ExecuteAddSubGeneric(ref d, ExtendReg(Unsafe.Add(ref x, d.Rm), d.B, d.A));
                         break;
+                    case Op.AddLsr64: Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) + (Unsafe.Add(ref x, d.Rm) >> d.A); break;
+                    case Op.AddAsr64:
+                        Unsafe.Add(ref x, d.Rd) = Unsafe.Add(ref x, d.Rn) + (ulong)((long)Unsafe.Add(ref x, d.Rm) >> d.A);
+                        break;
+                    case Op.AddExt64: SetRegOrSp(d.Rd, RegOrSp(d.Rn) + ExtendReg(Unsafe.Add(ref x, d.Rm), d.B, d.A)); break;
                     case Op.AdcSbc: ExecuteAdcSbc(ref d); break;
                     case Op.CondCompare: ExecuteCondCompare(ref d); break;
 
@@ -383,12 +388,49 @@ namespace Capvisor.Arm
                     case Op.LdImm: ExecuteLoadImmediate(ref d); break;
                     case Op.StImm: ExecuteStoreImmediate(ref d); break;
                     case Op.LdReg: ExecuteLoadRegister(ref d); break;
+                    case Op.LdRegLsl:
+                        Unsafe.Add(ref x, d.Rd) = Read(BaseAddress(d.Rn) + (Unsafe.Add(ref x, d.Rm) << d.D), d.Size);
+                        break;
+                    case Op.StRegLsl:
+                        Write(BaseAddress(d.Rn) + (Unsafe.Add(ref x, d.Rm) << d.D), d.Size, Unsafe.Add(ref x, d.Rd));
+                        break;
                     case Op.StReg: ExecuteStoreRegister(ref d); break;
                     case Op.LdLit:
                         Unsafe.Add(ref x, d.Rd) = ExtendLoad(Read(Pc + (ulong)d.Imm, d.Size), d.Size, d.B);
                         break;
                     case Op.Ldp: ExecuteLoadPair(ref d); break;
                     case Op.Stp: ExecuteStorePair(ref d); break;
+                    case Op.LdpX:
+                    {
+                        ulong b = BaseAddress(d.Rn);
+                        ulong address = d.C == Decoder.ModePost ? b : b + (ulong)d.Imm;
+                        ulong v1 = Read(address, 8);
+                        ulong v2 = Read(address + 8, 8);
+                        Unsafe.Add(ref x, d.Rm) = v2;
+                        Unsafe.Add(ref x, d.Rd) = v1;
+                        if (d.C != Decoder.ModeOffset)
+                        {
+                            SetRegOrSp(d.Rn, b + (ulong)d.Imm);
+                        }
+
+                        break;
+                    }
+
+                    case Op.StpX:
+                    {
+                        ulong b = BaseAddress(d.Rn);
+                        ulong address = d.C == Decoder.ModePost ? b : b + (ulong)d.Imm;
+                        ulong v1 = Unsafe.Add(ref x, d.Rd), v2 = Unsafe.Add(ref x, d.Rm);
+                        Write(address, 8, v1);
+                        Write(address + 8, 8, v2);
+                        if (d.C != Decoder.ModeOffset)
+                        {
+                            SetRegOrSp(d.Rn, b + (ulong)d.Imm);
+                        }
+
+                        break;
+                    }
+
                     case Op.Ldxr: ExecuteLoadExclusive(ref d); break;
                     case Op.Stxr: ExecuteStoreExclusive(ref d); break;
                     case Op.Ldxp: ExecuteLoadExclusivePair(ref d); break;

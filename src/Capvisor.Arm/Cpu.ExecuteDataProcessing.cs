@@ -196,6 +196,7 @@ namespace Capvisor.Arm
         }
 
         /// <summary>ExtendReg(): option 0..7 = UXTB, UXTH, UXTW, UXTX, SXTB, SXTH, SXTW, SXTX, then LSL.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static ulong ExtendReg(ulong value, int option, int shift)
         {
             ulong v = option switch

@@ -288,6 +288,10 @@ namespace Capvisor.Arm
                 3 => ModePre,
                 _ => ModeOffset, // 00 = non-temporal (LDNP/STNP), 10 = signed offset
             };
+            if (!simd && size == 8)
+            {
+                d.Op = d.Op == Op.Ldp ? Op.LdpX : Op.StpX;
+            }
         }
 
         private static void DecodeSingle(uint raw, ref DecodedInst d, bool simd)
@@ -414,7 +418,16 @@ namespace Capvisor.Arm
             if (register)
             {
                 d.D = (byte)(((raw >> 12) & 1) != 0 ? (int)size : 0);
-                d.Op = isLoad ? Op.LdReg : Op.StReg;
+                if ((d.A & 3) == 3 && ext == ExtZero)
+                {
+                    // UXTX (LSL) and SXTX leave Xm as it is.
+                    d.Op = isLoad ? Op.LdRegLsl : Op.StRegLsl;
+                }
+                else
+                {
+                    d.Op = isLoad ? Op.LdReg : Op.StReg;
+                }
+
                 return;
             }
 

@@ -455,7 +455,7 @@ namespace Capvisor.Arm
                         return;
                     }
 
-                    d.Op = Op.AddSubShifted;
+                    d.Op = flags == AsSf ? (shiftType == 1 ? Op.AddLsr64 : Op.AddAsr64) : Op.AddSubShifted;
                     d.B = (byte)shiftType;
                     d.C = flags;
                     return;
@@ -468,7 +468,7 @@ namespace Capvisor.Arm
                     return;
                 }
 
-                d.Op = Op.AddSubExtended;
+                d.Op = flags == AsSf ? Op.AddExt64 : Op.AddSubExtended;
                 d.Rd = s ? Wr(rd) : (byte)rd;
                 d.Rn = (byte)rn;
                 d.Rm = Rs(rm);

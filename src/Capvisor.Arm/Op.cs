@@ -105,5 +105,16 @@ namespace Capvisor.Arm
         SimdLdSingle, SimdStSingle,
         /// <summary>LD1R-LD4R: B = registers.</summary>
         SimdLdReplicate,
+
+        // Fast forms of common generic encodings (split out of the generic values above because
+        // Linux runs them often enough that the helper call showed in boot profiles).
+        /// <summary>ADD Xd, Xn, Xm, LSR/ASR #A (64-bit, no flags).</summary>
+        AddLsr64, AddAsr64,
+        /// <summary>ADD Xd|SP, Xn|SP, Rm, extend #A (64-bit, no flags): B = option.</summary>
+        AddExt64,
+        /// <summary>Zero-extending load / store with a register offset Xm, LSL #D (option UXTX/LSL or SXTX).</summary>
+        LdRegLsl, StRegLsl,
+        /// <summary>LDP/STP of two X registers (any addressing mode): C = mode.</summary>
+        LdpX, StpX,
     }
 }
