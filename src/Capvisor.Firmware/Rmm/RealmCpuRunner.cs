@@ -246,7 +246,8 @@ namespace Capvisor.Firmware.Rmm
 
             uint fsc = (uint)esr & 0x3F;
             bool data = ec == EcDataAbortLower;
-            if (IsExternalAbort(fsc))
+            bool inPar = fipa < realm.IpaSize && realm.InPar(fipa);
+            if (IsExternalAbort(fsc) && (inPar || fsc != GpfFsc))
             {
                 // TF-RMM handle_sync_external_abort: reported to the host at once.
                 x.BeginExit(RecRunLayout.ExitSync);
@@ -254,8 +255,9 @@ namespace Capvisor.Firmware.Rmm
                 return true;
             }
 
-            bool inPar = fipa < realm.IpaSize && realm.InPar(fipa);
-            if (fipa >= realm.IpaSize || (!inPar && !data) || _rmm.IpaIsEmpty(realm, fipa))
+            // A granule protection fault through an unprotected mapping: the host mapped memory
+            // that is not Non-secure; the realm gets an external abort.
+            if (fipa >= realm.IpaSize || (!inPar && (!data || fsc == GpfFsc)) || _rmm.IpaIsEmpty(realm, fipa))
             {
                 // Outside the IPA space, RIPAS EMPTY, or an instruction fetch from the unprotected
                 // alias: a synchronous external abort the realm takes, the host sees nothing.
@@ -290,8 +292,10 @@ namespace Capvisor.Firmware.Rmm
             return true;
         }
 
+        private const uint GpfFsc = 0x28;
+
         /// <summary>Synchronous external abort, on the access or on a table walk, and GPF (DFSC 0x10, 0x13–0x17, 0x28).</summary>
-        private static bool IsExternalAbort(uint fsc) => fsc == 0x10 || (fsc >= 0x13 && fsc <= 0x17) || fsc == 0x28;
+        private static bool IsExternalAbort(uint fsc) => fsc == 0x10 || (fsc >= 0x13 && fsc <= 0x17) || fsc == GpfFsc;
 
         private RecExecution Create(Rec rec)
         {
