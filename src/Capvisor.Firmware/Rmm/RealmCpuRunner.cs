@@ -98,17 +98,18 @@ namespace Capvisor.Firmware.Rmm
             bool emulMmio = (flags & RecRunLayout.EnterFlagEmulMmio) != 0;
             bool injectSea = (flags & RecRunLayout.EnterFlagInjectSea) != 0;
 
+            if (rec.NeedsReset)
+            {
+                // PSCI CPU_ON completed: a fresh CPU, with nothing left from an earlier exit to complete.
+                PowerOn(x, realm, rec.ResetCallerSctlrEl1 & SctlrEe);
+                rec.NeedsReset = false;
+            }
+
             // TF-RMM complete_mmio_emulation / complete_sea_insertion: only after an exit they fit.
             // Both are checked before anything changes, so a refused entry leaves the REC as it was.
             if ((emulMmio && !x.LastExitEmulatable) || (injectSea && !x.LastExitUnprotectedAbort) || !x.Gic.TryLoad(enter))
             {
                 return (ulong)RmiStatus.ErrorRec;
-            }
-
-            if (rec.NeedsReset)
-            {
-                PowerOn(x, realm, rec.ResetCallerSctlrEl1 & SctlrEe);
-                rec.NeedsReset = false;
             }
 
             // PSCI_COMPLETE changes the saved registers while the REC is out.
