@@ -185,6 +185,108 @@ namespace Capvisor.Cli.Tests
             Assert.Equal(0, net.RxDropped);
         }
 
+        /// <summary>
+        /// The wire format against QEMU 7.2 itself: a QEMU whose only job is networking (its CPU
+        /// sits in WFI) joins a <c>-netdev dgram</c> socket and its user-mode network (slirp) on one
+        /// hub. Debian on Capvisor pings slirp's gateway and fetches a line over TCP from a server
+        /// on the host's loopback through slirp's 10.0.2.2, many frames each way.
+        /// </summary>
+        [Fact]
+        public void DebianReachesQemuUserNetworkingThroughTheDgramBackend()
+        {
+            if (!GuestAssets.TryFind(out string kernel, out string initrd))
+            {
+                return;
+            }
+
+            string dir = Directory.CreateTempSubdirectory("capvisor-net-qemu-").FullName;
+            using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            server.Listen(1);
+            int serverPort = ((IPEndPoint)server.LocalEndPoint!).Port;
+            string? heard = null;
+            var serve = new Thread(() =>
+            {
+                try
+                {
+                    using var c = server.Accept();
+                    c.ReceiveTimeout = 120_000;
+                    var buffer = new byte[256];
+                    int n = c.Receive(buffer);
+                    heard = Encoding.ASCII.GetString(buffer, 0, n).Trim();
+                    c.Send(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("tcp-through-slirp ", 200)) + "end\n"));
+                    c.Shutdown(SocketShutdown.Send);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                }
+            }) { IsBackground = true };
+            serve.Start();
+
+            int qemuPort;
+            using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+            {
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                qemuPort = ((IPEndPoint)probe.LocalEndPoint!).Port;
+            }
+
+            var backend = DatagramNetBackend.Udp(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, qemuPort));
+            using var net = new VirtioNet(backend);
+            int myPort = ((IPEndPoint)backend.LocalEndPoint).Port;
+            string wfi = Path.Combine(dir, "wfi.bin");
+            File.WriteAllBytes(wfi, [0x7F, 0x20, 0x03, 0xD5, 0xFF, 0xFF, 0xFF, 0x17]); // wfi; b .-4
+            var qemu = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("qemu-system-aarch64",
+            [
+                "-M", "virt", "-cpu", "cortex-a57", "-nodefaults", "-display", "none", "-kernel", wfi,
+                "-netdev", $"dgram,id=d0,local.type=inet,local.host=127.0.0.1,local.port={qemuPort},remote.type=inet,remote.host=127.0.0.1,remote.port={myPort}",
+                "-netdev", "user,id=u0,restrict=off",
+                "-netdev", "hubport,id=p0,hubid=0,netdev=d0",
+                "-netdev", "hubport,id=p1,hubid=0,netdev=u0",
+            ]) { RedirectStandardInput = true })!;
+            try
+            {
+                var serial = new MemoryStream();
+                string script = string.Join("\n",
+                    "ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up",
+                    "ping -c 1 -W 10 10.0.2.2",
+                    $"echo hello-over-tcp | nc 10.0.2.2 {serverPort} > /tmp/got",
+                    "echo words=$(wc -w < /tmp/got) last=$(tail -c 4 /tmp/got)",
+                    "poweroff -f",
+                    "");
+                MachineExit exit;
+                using (var machine = new VirtMachine(new VirtMachineOptions
+                {
+                    Kernel = File.ReadAllBytes(kernel),
+                    Initrd = File.ReadAllBytes(initrd),
+                    CommandLine = "console=ttyAMA0 nokaslr",
+                    Deterministic = true,
+                    Timeout = TimeSpan.FromMinutes(3),
+                    SerialOutput = serial,
+                    SerialInput = new MemoryStream(Encoding.ASCII.GetBytes(script)),
+                    SerialInputAfter = "/ # ",
+                    ExtraVirtioDevices = [net],
+                }, m => new PsciFirmware(m)))
+                {
+                    exit = machine.Run();
+                }
+
+                string log = Encoding.UTF8.GetString(serial.ToArray());
+                Assert.False(qemu.HasExited, "QEMU stopped early");
+                Assert.True(exit.Reason == MachineExitReason.SystemOff, $"{exit.Message}\n{Tail(log)}");
+                Assert.True(log.Contains("1 packets transmitted, 1 packets received, 0% packet loss"), Tail(log));
+                Assert.True(log.Contains("\nwords=201 last=end"), Tail(log));
+                Assert.Equal("hello-over-tcp", heard);
+            }
+            finally
+            {
+                qemu.Kill();
+                qemu.WaitForExit();
+                qemu.Dispose();
+                server.Dispose();
+                Directory.Delete(dir, true);
+            }
+        }
+
         [Theory]
         [InlineData("udp:5555:127.0.0.1:5556", "127.0.0.1:5555", "127.0.0.1:5556", null)]
         [InlineData("udp:0:10.1.2.3:9,mac=02:00:00:00:00:01", "0.0.0.0:0", "10.1.2.3:9", "020000000001")]
