@@ -277,5 +277,34 @@ namespace Capvisor.Firmware.Tests.Rmm
 
             Assert.Equal(RealmState.Active, r.Realm.State);
         }
+
+        [Fact]
+        public void TokenStateIsPerRec()
+        {
+            ulong entry = BoardRealm.CodeIpa + SecondaryOffset;
+            byte[] image = Program(
+                SmcSaving(0, 1, R.AttestationTokenInit, Challenge)
+                .Concat(SmcSaving(1, 1, 0xC400_0003, 1, entry, 0))
+                .Concat(SmcSaving(2, 2, R.AttestationTokenContinue, BoardRealm.BufferIpa, 0, 4096)),
+                secondary: SmcSaving(40, 1, R.AttestationTokenContinue, BoardRealm.HostCallIpa, 0, 64)
+                    .Concat(SmcSaving(41, 1, R.AttestationTokenInit, Challenge)));
+            using var r = new BoardRealm(image, vcpus: 2);
+            RmmHarness.Ok(r.Enter());
+            Assert.Equal(L.ExitPsci, r.ExitReason);
+            RmmHarness.Ok(r.H.Call(RmiFunctionId.PsciComplete, r.Host.Recs[0], r.Host.Recs[1], 0));
+
+            // REC 1 starts a token of its own; REC 0's is untouched.
+            RmmHarness.Ok(r.EnterRec(1));
+            Assert.Equal(L.ExitIrq, r.ExitReason);
+            Assert.Equal(R.ErrorState, r.Result(40));
+            Assert.Equal(R.Success, r.Result(41));
+
+            RmmHarness.Ok(r.Enter());
+            Assert.Equal(L.ExitIrq, r.ExitReason);
+            Assert.Equal(R.Success, r.Result(0));
+            Assert.Equal(R.Success, r.Result(2));
+            byte[] token = r.ReadRealm(BoardRealm.BufferIpa, (int)r.Result(3));
+            Assert.True(CcaTokenVerifier.Verify(token, r.Identity!.Cpak, new CcaReferenceValues { Challenge = Bytes(Challenge) }).IsValid);
+        }
     }
 }
