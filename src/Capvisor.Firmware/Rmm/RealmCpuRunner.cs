@@ -16,8 +16,10 @@ namespace Capvisor.Firmware.Rmm
     /// with reason IRQ, so the host always gets control back, deterministically. An untrapped WFI
     /// or WFE with nothing pending also exits with IRQ (on hardware the physical CPU would sleep
     /// until an interrupt, which exits to the host); the next REC_ENTER wakes it, a spurious
-    /// wake-up the architecture permits. Virtual interrupts (GIC list registers) are not modelled:
-    /// the exit echoes the host's gicv3_hcr and list registers unchanged.
+    /// wake-up the architecture permits. Virtual interrupts come from the host's GIC list
+    /// registers (<see cref="RealmGicCpuInterface"/>); a realm timer that starts firing ends the
+    /// run with IRQ, so that the host can inject it. The realm's counter never goes back, and in
+    /// deterministic mode advances by one nanosecond per realm instruction.
     /// </remarks>
     public sealed class RealmCpuRunner : IRecRunner, IStage2Invalidator
     {
