@@ -71,6 +71,9 @@ namespace Capvisor.Firmware.Rmm
         /// <summary>Instructions between checks of the realm's timers while it runs (how late a timer exit may be).</summary>
         public long TimerCheckInstructions { get; set; } = 4096;
 
+        /// <summary>Exceptions the REC may take in one REC_ENTER before it exits with reason IRQ.</summary>
+        public long ExceptionLimit { get; set; } = 10_000;
+
         /// <summary>Maximum instructions a REC runs per REC_ENTER before it exits with reason IRQ.</summary>
         public long SliceInstructions { get; set; } = 1_000_000;
 
@@ -168,6 +171,7 @@ namespace Capvisor.Firmware.Rmm
             // CNT*_CTL in the last exit), so only a new assertion exits.
             bool timerWasFiring = TimerFiring(x, host.Now(cpu));
             long remaining = SliceInstructions;
+            ulong exceptionsAtEntry = cpu.ExceptionsTaken;
             while (true)
             {
                 ulong before = cpu.Retired;
@@ -187,8 +191,11 @@ namespace Capvisor.Firmware.Rmm
                     break;
                 }
 
+                // An exception storm (e.g. VBAR_EL1 at unmapped memory) is slow to emulate: hand the
+                // CPU back early so that the host stays responsive.
+                bool storm = cpu.ExceptionsTaken - exceptionsAtEntry >= (ulong)Math.Max(1, ExceptionLimit);
                 bool firing = TimerFiring(x, host.Now(cpu));
-                if ((firing && !timerWasFiring) || remaining <= 0)
+                if ((firing && !timerWasFiring) || remaining <= 0 || storm)
                 {
                     x.BeginExit(RecRunLayout.ExitIrq);
                     break;

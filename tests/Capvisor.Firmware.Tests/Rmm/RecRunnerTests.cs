@@ -487,5 +487,18 @@ namespace Capvisor.Firmware.Tests.Rmm
             Assert.Contains(RmiStatus.ErrorRec, statuses);
             Assert.Equal(RealmState.Active, r.Realm.State);
         }
+
+        [Fact]
+        public void AnExceptionStormEndsTheSliceEarly()
+        {
+            // VBAR_EL1 in RIPAS EMPTY memory: every vector fetch is an external abort, forever.
+            byte[] image = Program(Mov64(9, BoardRealm.RamIpa + BoardRealm.RamSize).Append(Msr(Capvisor.Arm.SysReg.VBAR_EL1, 9)).Append(Hvc0));
+            using var r = new BoardRealm(image, slice: 1_000_000);
+            r.Monitor.RecRunner!.ExceptionLimit = 500;
+            RmmHarness.Ok(r.Enter());
+            Assert.Equal(L.ExitIrq, r.ExitReason);
+            Assert.InRange(r.Cpu.ExceptionsTaken, 500UL, 500UL + 10);
+            Assert.True(r.Cpu.Retired < 10_000, $"retired {r.Cpu.Retired}");
+        }
     }
 }
