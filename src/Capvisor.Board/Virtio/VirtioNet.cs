@@ -39,6 +39,7 @@ namespace Capvisor.Board.Virtio
         private readonly INetBackend _backend;
         private readonly byte[] _mac;
         private readonly byte[] _frame = new byte[HeaderSize + DatagramNetBackend.MaxFrame];
+        private readonly byte[] _rxHeader = new byte[HeaderSize];
         private readonly ConcurrentQueue<(byte[] Buffer, int Length)> _rx = new();
         private int _rxCount;
         private long _rxDropped, _txDropped;
@@ -196,10 +197,9 @@ namespace Capvisor.Board.Virtio
                         continue;
                     }
 
-                    Span<byte> header = stackalloc byte[HeaderSize];
-                    header.Clear();
-                    BinaryPrimitives.WriteUInt16LittleEndian(header[10..], 1); // num_buffers
-                    request.Write(0, header);
+                    // No offloads: every field 0 but num_buffers, which is 1 without MRG_RXBUF.
+                    BinaryPrimitives.WriteUInt16LittleEndian(_rxHeader.AsSpan(10), 1);
+                    request.Write(0, _rxHeader);
                     request.Write(HeaderSize, f.Buffer.AsSpan(0, f.Length));
                     written = (uint)(HeaderSize + f.Length);
                     RxFrames++;
