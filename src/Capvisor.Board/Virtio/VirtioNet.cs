@@ -92,7 +92,7 @@ namespace Capvisor.Board.Virtio
         public long RxFrames { get; private set; }
 
         /// <inheritdoc/>
-        public bool HasInput => Volatile.Read(ref _rxCount) > 0;
+        public bool HasInput => !_rx.IsEmpty; // not _rxCount: that counts a frame before it is queued
 
         /// <inheritdoc/>
         public Action? InputArrived { get; set; }
