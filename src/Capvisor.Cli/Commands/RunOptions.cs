@@ -150,7 +150,6 @@ namespace Capvisor.Cli.Commands
                     "--virtio-console" => o with { VirtioConsole = Value() },
                     "--net" => o with { Nets = [.. o.Nets, NetOption.Parse(Value())] },
                     "--vsock" => o with { Vsock = VsockOption.Parse(Value()) },
-                    "--realm" or "--measurement-algo" or "--realm-pv" => throw new UsageException("realms are not implemented yet"),
                     _ => throw new UsageException($"unknown option '{args[i]}'"),
                 };
             }
