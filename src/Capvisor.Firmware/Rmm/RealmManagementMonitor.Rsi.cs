@@ -135,9 +135,11 @@ namespace Capvisor.Firmware.Rmm
             }
         }
 
+        // SMCCC_VERSION is listed too: Linux asks PSCI_FEATURES before it trusts SMCCC_VERSION,
+        // and needs SMCCC 1.1 or later for the RSI conduit.
         private static bool IsRealmPsci(uint fid) => fid switch
         {
-            (uint)PsciVersion or (uint)PsciFeatures or (uint)PsciCpuSuspend32 or (uint)PsciCpuSuspend64 or (uint)PsciCpuOff
+            (uint)SmcccVersion or (uint)PsciVersion or (uint)PsciFeatures or (uint)PsciCpuSuspend32 or (uint)PsciCpuSuspend64 or (uint)PsciCpuOff
                 or (uint)PsciCpuOn32 or (uint)PsciCpuOn64 or (uint)PsciAffinityInfo32 or (uint)PsciAffinityInfo64
                 or (uint)PsciSystemOff or (uint)PsciSystemReset => true,
             _ => false,

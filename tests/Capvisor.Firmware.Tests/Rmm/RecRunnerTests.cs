@@ -266,7 +266,8 @@ namespace Capvisor.Firmware.Tests.Rmm
                 .Concat(SmcSaving(6, 1, 0xC400_0003, 7, entry, 0))
                 .Concat(SmcSaving(7, 1, 0xC400_0003, 1, BoardRealm.UnprotectedBit | entry, 0))
                 .Concat(SmcSaving(8, 1, 0xC400_0004, 0, 0))
-                .Concat(SmcSaving(9, 1, 0x8000_0000)),
+                .Concat(SmcSaving(9, 1, 0x8000_0000))
+                .Concat(SmcSaving(10, 1, 0x8400_000A, 0x8000_0000)),
                 secondary: new[] { Save(0, 40), Mrs(9, Capvisor.Arm.SysReg.MPIDR_EL1), Save(9, 41) });
             using var r = new BoardRealm(image, vcpus: 2);
             RmmHarness.Status(r.EnterRec(1), RmiStatus.ErrorRec); // not runnable yet
@@ -296,6 +297,7 @@ namespace Capvisor.Firmware.Tests.Rmm
             Assert.Equal(unchecked((ulong)-9L), r.Result(7)); // entry not protected
             Assert.Equal(0UL, r.Result(8));                  // AFFINITY_INFO(self): ON
             Assert.Equal(0x10002UL, r.Result(9));            // SMCCC 1.2
+            Assert.Equal(0UL, r.Result(10));                 // PSCI_FEATURES(SMCCC_VERSION), which Linux asks first
 
             RmmHarness.Ok(r.EnterRec(1));
             Assert.Equal(L.ExitIrq, r.ExitReason);
