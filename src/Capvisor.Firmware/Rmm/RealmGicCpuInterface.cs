@@ -38,6 +38,10 @@ namespace Capvisor.Firmware.Rmm
         private const ulong HcrEn = 1, HcrAllowed = 0xFF | (0x1FUL << 27);
         private const int EoiCountShift = 27;
 
+        // ICC_CTLR_EL1.PRIbits = 4: five bits of priority (PMR and priorities keep bits [7:3]);
+        // IDbits = 0: 16-bit INTIDs.
+        private const ulong CtlrPriBits = 4UL << 8;
+
         private readonly ulong[] _lrs = new ulong[ListRegisterCount];
         private readonly Stack<byte> _activePriorities = new();
         private ulong _hcr;
@@ -111,7 +115,7 @@ namespace Capvisor.Firmware.Rmm
                 case IccIar0 or IccHppir0: value = Spurious; return true;
                 case IccBpr0: value = 2; return true;
                 case IccBpr1: value = _bpr1; return true;
-                case IccCtlr: value = _ctlr; return true; // PRIbits = 0 (5 bits of priority), IDbits = 0 (16-bit INTIDs)
+                case IccCtlr: value = _ctlr | CtlrPriBits; return true;
                 case IccSre: value = 7; return true;
                 case IccIgrpen0: value = _igrpen0; return true;
                 case IccIgrpen1: value = _igrpen1; return true;
