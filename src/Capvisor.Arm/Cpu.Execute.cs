@@ -26,14 +26,19 @@ namespace Capvisor.Arm
         private CpuExit RunUntil(ulong end)
         {
             ref ulong x = ref MemoryMarshal.GetArrayDataReference(X);
+            ulong pc = Pc;
             while (Retired < end)
             {
-                if (_attention && Attend(out var exit))
+                if (_attention)
                 {
-                    return exit;
+                    if (Attend(out var exit))
+                    {
+                        return exit;
+                    }
+
+                    pc = Pc; // an interrupt may have been taken
                 }
 
-                ulong pc = Pc;
                 ref DecodedInst d = ref FetchDecoded(pc);
                 NextPc = pc + 4;
                 switch (d.Op)
@@ -461,7 +466,10 @@ namespace Capvisor.Arm
                         ExecuteSystem(ref d);
                         break;
                 }
-                Pc = NextPc;
+
+                // Handlers branch by writing NextPc and never write Pc, so the loop's copy stays valid.
+                pc = NextPc;
+                Pc = pc;
                 Retired++;
             }
 
