@@ -145,7 +145,7 @@ facts = {
     "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     "cpu": sh("lscpu | sed -n 's/^Model name: *//p' | head -1"), "cores": os.cpu_count(),
     "kernel": platform.release(), "dotnet": sh("dotnet --version"),
-    "qemu": sh("qemu-system-aarch64 --version | head -1"), "commit": sh(f"git -C {root} rev-parse --short HEAD"),
+    "qemu": sh("qemu-system-aarch64 --version | head -1"), "tree_commit": sh(f"git -C {root} rev-parse --short HEAD"), "capvisor_dll": dll,
     "loadavg_end": sh("cut -d' ' -f1-3 /proc/loadavg"), "guest": sh(f"cat {guest}/versions.txt 2>/dev/null | head -2 | tr '\\n' ';'"),
     "reps": reps,
 }
