@@ -200,9 +200,22 @@ namespace Capvisor.Arm
         // entry has Raw 0, and decoding 0 (UDF #0) gives exactly that empty entry: UNDEFINED.
         private const int BlockSlots = 2048;
         private const int InstsPerPage = 1024;
-        private readonly DecodedInst[]?[] _blocks = new DecodedInst[BlockSlots][];
+        private DecodedInst[]?[] _blocks = new DecodedInst[BlockSlots][];
         private DecodedInst[] _block = new DecodedInst[InstsPerPage];
         private byte* _blockHost;
+
+        /// <summary>
+        /// Makes this CPU use <paramref name="other"/>'s pre-decoded instruction pages, so CPUs
+        /// running the same code decode it once and hold one copy. Only for CPUs that never run
+        /// at the same time or one inside another's instruction (a board running its CPUs one
+        /// after the other on one thread): an entry may be rewritten while it is in use otherwise.
+        /// </summary>
+        public void ShareDecodedPages(Cpu other)
+        {
+            _blocks = other._blocks;
+            _block = new DecodedInst[InstsPerPage];
+            _blockHost = null;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private ref DecodedInst FetchDecoded(ulong pc)

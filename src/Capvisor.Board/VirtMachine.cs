@@ -87,6 +87,12 @@ namespace Capvisor.Board
             for (int i = 0; i < n; i++)
             {
                 Cpus[i] = new Cpu(i, Memory, this);
+                if (i > 0)
+                {
+                    // Run() runs the CPUs one after the other on one thread: one decoded copy of the code.
+                    Cpus[i].ShareDecodedPages(Cpus[0]);
+                }
+
                 Timers[i] = new GenericTimer();
             }
 

@@ -56,6 +56,27 @@ namespace Capvisor.Arm.Tests
         }
 
         [Fact]
+        public void CpusSharingDecodedPagesRunTheirOwnCode()
+        {
+            // Same page offsets, pages 8 MiB apart (same block), run alternately as a board does.
+            const ulong other = Code + 0x80_0000;
+            var second = new Cpu(1, _m.Ram, new FakeHost());
+            second.ShareDecodedPages(_m.Cpu);
+            second.PowerOn(other, 0, el: 1);
+            _m.Load(0x91000400u /* add x0, x0, #1 */, 0x17FFFFFFu /* b .-4 */);
+            _m.Ram.WriteWords(other, [0x91000421u /* add x1, x1, #1 */, 0x17FFFFFFu]);
+            _m.Cpu.Pc = Code;
+            for (int i = 0; i < 3; i++)
+            {
+                _m.Cpu.Run(4);
+                second.Run(4);
+            }
+
+            Assert.Equal((6ul, 0ul), (_m.Cpu.X[0], _m.Cpu.X[1]));
+            Assert.Equal((0ul, 6ul), (second.X[0], second.X[1]));
+        }
+
+        [Fact]
         public void ZeroWordInAFreshPageIsUndefined()
         {
             // An empty cache entry has Raw = 0; executing the word 0 (UDF #0) must still be UNDEFINED.
