@@ -7,7 +7,8 @@ namespace Capvisor.Firmware.Rmm
         // RMI_GRANULE_DELEGATE / UNDELEGATE (TF-RMM runtime/rmi/granule.c).
         private RmiResult GranuleDelegate(ulong pa)
         {
-            if (!IsNonSecureGranule(pa))
+            // Not while a realm maps it unprotected (see RangeHoldsRmmGranule).
+            if (!IsNonSecureGranule(pa) || IsMappedUnprotected(pa))
             {
                 return RmiResult.Of(RmiStatus.ErrorInput);
             }
