@@ -92,5 +92,18 @@ namespace Capvisor.Firmware.Rmm
 
             return false;
         }
+
+        /// <summary>Forgets the unprotected mappings of a table at <paramref name="level"/> that is being discarded.</summary>
+        private void UncountNsMappings(ulong table, int level)
+        {
+            for (int i = 0; i < S2tte.EntriesPerTable; i++)
+            {
+                ulong e = ReadEntry(table, i);
+                if (S2tte.IsAssignedNs(e, level))
+                {
+                    CountNsMapping(S2tte.Pa(e, level), level, -1);
+                }
+            }
+        }
     }
 }

@@ -233,6 +233,7 @@ namespace Capvisor.Firmware.Rmm
             for (int i = 0; i < rd.RootRttCount; i++)
             {
                 ulong root = rd.RootRttBase + ((ulong)i * GranuleSize);
+                UncountNsMappings(root, rd.StartLevel);
                 Scrub(root);
                 SetState(root, GranuleState.Delegated);
             }

@@ -161,6 +161,7 @@ namespace Capvisor.Firmware.Rmm
             WriteEntry(w.Table, w.Index, inPar ? S2tte.UnassignedDestroyed : S2tte.UnassignedNs);
             Info(w.Table).RefCount--;
             Invalidate(rd, ipa, S2tte.MapSize(level - 1));
+            UncountNsMappings(rttPa, level);
             Scrub(rttPa);
             SetState(rttPa, GranuleState.Delegated);
             return new RmiResult(0, rttPa, SkipNonLive(ipa, w));

@@ -74,6 +74,25 @@ namespace Capvisor.Firmware.Tests.Rmm
         }
 
         [Fact]
+        public void MappingsDiscardedWithTheirTableNoLongerCount()
+        {
+            var h = new RmmHarness();
+            ulong rd = h.CreateRealm();
+            h.CreateRtts(rd, Ns, 3);
+            ulong page = h.AllocNs();
+            Ok(h.Call(F.RttMapUnprotected, rd, Ns, 3, page | Attrs));
+            RmiResult d = h.Call(F.RttDestroy, rd, Ns, 3);
+            if (d.Status == RmiStatus.Success)
+            {
+                Ok(h.Call(F.GranuleDelegate, page)); // the mapping went with the table
+            }
+            else
+            {
+                Status(h.Call(F.GranuleDelegate, page), RmiStatus.ErrorInput); // still mapped
+            }
+        }
+
+        [Fact]
         public void ARealmCannotBeGivenItsOwnRttThroughTheUnprotectedHalf()
         {
             using var r = new BoardRealm(RealmAsm.Program(Array.Empty<uint>()));
