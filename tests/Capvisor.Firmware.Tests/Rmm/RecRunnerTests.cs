@@ -460,7 +460,7 @@ namespace Capvisor.Firmware.Tests.Rmm
                     ulong lr = rng.Next(3) switch
                     {
                         0 => (ulong)rng.NextInt64(),
-                        1 => (1UL << 62) | (1UL << 60) | ((ulong)rng.Next(256) << 48) | (ulong)rng.Next(1024),
+                        1 => (1UL << 62) | (1UL << 60) | ((ulong)(uint)rng.Next(256) << 48) | (uint)rng.Next(1024),
                         _ => 0,
                     };
                     System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(run[(L.EnterGicv3Lrs + (8 * l))..], lr);
