@@ -90,6 +90,7 @@ namespace Capvisor.Arm
         public Cpu(int index, IPhysicalMemory memory, ICpuHost host)
         {
             Index = index;
+            _blockBase = BlockBase(_block);
             _memory = memory;
             _host = host;
             Reset();
@@ -195,14 +196,22 @@ namespace Capvisor.Arm
         // the host address of the page being fetched from, so consecutive instructions use
         // consecutive entries (the word-hashed cache scattered them over 2 MiB and missed the
         // host's caches on nearly every instruction). An entry is used only when its Raw equals
-        // the word just fetched, and a decoding depends on nothing but that word, so aliasing
-        // pages may share a block and self-modifying code needs no invalidation. An empty
-        // entry has Raw 0, and decoding 0 (UDF #0) gives exactly that empty entry: UNDEFINED.
+        // the word just fetched from the fetch page, and a decoding depends on nothing but that
+        // word, so aliasing pages may share a block, a block that belongs to another page only
+        // costs re-decoding, and self-modifying code needs no invalidation. An empty entry has
+        // Raw 0, and decoding 0 (UDF #0) gives exactly that empty entry: UNDEFINED. Blocks are
+        // pinned so the loop indexes them through a pointer (no null or bounds check).
         private const int BlockSlots = 2048;
         private const int InstsPerPage = 1024;
         private DecodedInst[]?[] _blocks = new DecodedInst[BlockSlots][];
-        private DecodedInst[] _block = new DecodedInst[InstsPerPage];
+        private DecodedInst[] _block = NewBlock();
+        private DecodedInst* _blockBase;
         private byte* _blockHost;
+
+        private static DecodedInst[] NewBlock() => GC.AllocateArray<DecodedInst>(InstsPerPage, pinned: true);
+
+        private static DecodedInst* BlockBase(DecodedInst[] block) =>
+            (DecodedInst*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(block));
 
         /// <summary>
         /// Makes this CPU use <paramref name="other"/>'s pre-decoded instruction pages, so CPUs
@@ -212,25 +221,27 @@ namespace Capvisor.Arm
         /// </summary>
         public void ShareDecodedPages(Cpu other)
         {
+            // The current block stays private to this CPU until the next page change.
             _blocks = other._blocks;
-            _block = new DecodedInst[InstsPerPage];
-            _blockHost = null;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private ref DecodedInst FetchDecoded(ulong pc)
         {
-            if ((pc & (PageTagMask | 3)) == _fetchPage && _fetchHost == _blockHost)
+            if ((pc & (PageTagMask | 3)) == _fetchPage)
             {
+                // The block was chosen for this fetch page by FetchDecodedSlow (FetchSlow is
+                // the only place that caches a fetch page); were it another page's, the Raw
+                // compare would still only accept a decoding of the word fetched here.
                 uint offset = (uint)pc & 0xFFF;
-                uint raw = *(uint*)(_blockHost + offset);
-                ref DecodedInst d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_block), (int)(offset >> 2));
-                if (d.Raw != raw)
+                uint raw = *(uint*)(_fetchHost + offset);
+                DecodedInst* d = _blockBase + (offset >> 2);
+                if (d->Raw != raw)
                 {
-                    Decoder.Decode(raw, out d);
+                    Decoder.Decode(raw, out *d);
                 }
 
-                return ref d;
+                return ref *d;
             }
 
             return ref FetchDecodedSlow(pc);
@@ -249,11 +260,12 @@ namespace Capvisor.Arm
             if (host != _blockHost)
             {
                 int slot = (int)(((nuint)host >> 12) & (BlockSlots - 1));
-                _block = _blocks[slot] ??= new DecodedInst[InstsPerPage];
+                _block = _blocks[slot] ??= NewBlock();
+                _blockBase = BlockBase(_block);
                 _blockHost = host;
             }
 
-            ref DecodedInst d = ref _block[((uint)pc & 0xFFF) >> 2];
+            ref DecodedInst d = ref _blockBase[((uint)pc & 0xFFF) >> 2];
             if (d.Raw != raw)
             {
                 Decoder.Decode(raw, out d);
