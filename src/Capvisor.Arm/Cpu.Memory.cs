@@ -112,7 +112,7 @@ namespace Capvisor.Arm
                 };
             }
 
-            var fault = _memory.Read(this, t.Pa, size, Security, out ulong v);
+            var fault = _memory.Read(this, t.Pa, size, t.Pas, out ulong v);
             if (fault != PhysicalFault.None)
             {
                 DataAbort(va, PhysicalFaultStatus(fault), write: false);
@@ -167,7 +167,7 @@ namespace Capvisor.Arm
                 return;
             }
 
-            var fault = _memory.Write(this, t.Pa, size, Security, value);
+            var fault = _memory.Write(this, t.Pa, size, t.Pas, value);
             if (fault != PhysicalFault.None)
             {
                 DataAbort(va, PhysicalFaultStatus(fault), write: true);

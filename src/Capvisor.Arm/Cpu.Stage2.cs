@@ -38,12 +38,16 @@ namespace Capvisor.Arm
 
         /// <summary>
         /// Stage-2 translation of <paramref name="ipa"/> (VMSAv8-64 stage-2 format, 4 KiB
-        /// granule). Returns the fault status code, or <see cref="NoFault"/>.
+        /// granule). <paramref name="pas"/> is the physical address space of the output: for a
+        /// Realm CPU descriptor bit 55 (NS) selects Non-secure, as RME specifies, so unprotected
+        /// mappings can only ever reach Non-secure granules. Returns the fault status code, or
+        /// <see cref="NoFault"/>.
         /// </summary>
-        private uint Stage2Walk(ulong ipa, AccessKind kind, out ulong pa, out bool device)
+        private uint Stage2Walk(ulong ipa, AccessKind kind, out ulong pa, out bool device, out SecurityState pas)
         {
             pa = 0;
             device = false;
+            pas = Security;
             ulong vtcr = VtcrEl2;
             int inputBits = 64 - (int)(vtcr & 0x3F);
             int sl0 = (int)((vtcr >> 6) & 3);
@@ -144,6 +148,11 @@ namespace Capvisor.Arm
 
             pa = outputBase | (ipa & ((1ul << shift) - 1));
             device = ((descriptor >> 4) & 3) == 0;
+            if (Security == SecurityState.Realm && ((descriptor >> 55) & 1) != 0)
+            {
+                pas = SecurityState.NonSecure;
+            }
+
             return NoFault;
         }
 

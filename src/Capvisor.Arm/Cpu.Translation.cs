@@ -17,6 +17,8 @@ namespace Capvisor.Arm
         {
             public ulong Pa;
             public byte* Host;
+            /// <summary>The physical address space the access goes to.</summary>
+            public SecurityState Pas;
         }
 
         private enum AccessKind : byte { Read, Write, Execute }
@@ -92,10 +94,11 @@ namespace Capvisor.Arm
                 DataAbort(va, fsc, kind == AccessKind.Write);
             }
 
+            SecurityState pas = Security;
             if (Stage2Enabled)
             {
                 ulong ipa = w.Pa;
-                uint s2 = Stage2Walk(ipa, kind, out w.Pa, out bool s2Device);
+                uint s2 = Stage2Walk(ipa, kind, out w.Pa, out bool s2Device, out pas);
                 if (s2 != NoFault)
                 {
                     Stage2Abort(va, ipa, s2, kind, s1ptw: false);
@@ -109,7 +112,7 @@ namespace Capvisor.Arm
                 DataAbort(va, FaultStatus.Alignment, kind == AccessKind.Write);
             }
 
-            byte* host = _memory.GetRamPage(w.Pa & ~0xFFFul, Security, out var physicalFault);
+            byte* host = _memory.GetRamPage(w.Pa & ~0xFFFul, pas, out var physicalFault);
             if (physicalFault != PhysicalFault.None)
             {
                 uint status = PhysicalFaultStatus(physicalFault);
@@ -130,7 +133,7 @@ namespace Capvisor.Arm
                 e.Host = host;
             }
 
-            return new Translation { Pa = w.Pa, Host = host };
+            return new Translation { Pa = w.Pa, Host = host, Pas = pas };
         }
 
         private const uint NoFault = uint.MaxValue;
@@ -196,6 +199,7 @@ namespace Capvisor.Arm
             }
 
             bool apTableNoEl0 = false, apTableReadOnly = false, uxnTable = false, pxnTable = false;
+            SecurityState tablePas = Security;
             int indexBits = firstIndexBits;
             ulong descriptor;
             int shift;
@@ -207,7 +211,7 @@ namespace Capvisor.Arm
                 if (Stage2Enabled)
                 {
                     // The table address is an IPA: the walk's own reads go through stage 2.
-                    uint s2 = Stage2Walk(descriptorPa, AccessKind.Read, out ulong descriptorOutput, out _);
+                    uint s2 = Stage2Walk(descriptorPa, AccessKind.Read, out ulong descriptorOutput, out _, out tablePas);
                     if (s2 != NoFault)
                     {
                         _stage2FaultIpa = descriptorPa;
@@ -217,7 +221,7 @@ namespace Capvisor.Arm
                     descriptorPa = descriptorOutput;
                 }
 
-                byte* page = _memory.GetRamPage(descriptorPa & ~0xFFFul, Security, out var physicalFault);
+                byte* page = _memory.GetRamPage(descriptorPa & ~0xFFFul, tablePas, out var physicalFault);
                 if (page == null)
                 {
                     return physicalFault == PhysicalFault.GranuleProtection

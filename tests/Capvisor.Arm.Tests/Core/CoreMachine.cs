@@ -29,9 +29,21 @@ namespace Capvisor.Arm.Tests.Core
 
         public ulong Peek64(ulong pa) => *(ulong*)(_ram + (pa - RamBase));
 
+        /// <summary>A RAM page in the Realm PAS: only Realm and Root accesses reach it (a GPT of one entry).</summary>
+        public ulong RealmPage = ulong.MaxValue;
+
+        /// <summary>The physical address space of the last device access.</summary>
+        public SecurityState LastDeviceState;
+
         public byte* GetRamPage(ulong pa, SecurityState state, out PhysicalFault fault)
         {
             fault = PhysicalFault.None;
+            if (pa >> 12 == RealmPage >> 12 && state != SecurityState.Realm && state != SecurityState.Root)
+            {
+                fault = PhysicalFault.GranuleProtection;
+                return null;
+            }
+
             if (pa >= RamBase && pa - RamBase < RamSize)
             {
                 return _ram + (pa - RamBase);
@@ -47,6 +59,7 @@ namespace Capvisor.Arm.Tests.Core
 
         public PhysicalFault Read(Cpu cpu, ulong pa, int size, SecurityState state, out ulong value)
         {
+            LastDeviceState = state;
             value = 0x5A;
             return pa >> 12 == DeviceBase >> 12 ? PhysicalFault.None : PhysicalFault.ExternalAbort;
         }

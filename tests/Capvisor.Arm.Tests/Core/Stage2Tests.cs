@@ -228,6 +228,37 @@ namespace Capvisor.Arm.Tests.Core
         }
 
         [Fact]
+        public void RealmDescriptorNsBitSelectsTheNonSecurePas()
+        {
+            // IPA 0x8000_5000 maps the data page with NS = 1, IPA 0x8000_6000 the device page with NS = 1.
+            _m.Poke64(S2L3 + 8 * 5, (Backing + 0x1000) | 3 | Af | Rw | Normal | (1ul << 55));
+            _m.Poke64(S2L3 + 8 * 6, CoreMachine.DeviceBase | 3 | Af | Rw | (1ul << 55));
+            _m.Poke64(Backing + 0x1000, 99);
+            _m.RealmPage = Backing + 0x1000;
+            Cpu.Security = SecurityState.Realm;
+            Cpu.FlushTlb();
+            Code(0xF9400041, 0xF9400083, 0xF94000C5, Loop); // ldr x1, [x2]; ldr x3, [x4]; ldr x5, [x6]
+            Cpu.X[2] = DataIpa; // protected alias: Realm PAS, allowed
+            Cpu.X[4] = CodeIpa + 0x6000;
+            Cpu.X[6] = CodeIpa + 0x5000; // unprotected alias of a Realm granule
+            Assert.Equal(CpuExit.Budget, Cpu.Run(3));
+            Assert.Equal(99ul, Cpu.X[1]);
+            Assert.Equal(0x5Aul, Cpu.X[3]);
+            Assert.Equal(SecurityState.NonSecure, _m.LastDeviceState);
+            Assert.Equal(0x28ul, Cpu.EsrEl[1] & 0x3F); // granule protection fault, not the data
+            Assert.Equal(CodeIpa + 0x5000, Cpu.FarEl[1]);
+            Assert.NotEqual(99ul, Cpu.X[5]);
+
+            // A Non-secure CPU ignores the bit.
+            Cpu.Security = SecurityState.NonSecure;
+            _m.RealmPage = ulong.MaxValue;
+            Cpu.FlushTlb();
+            Cpu.Pc = CodeIpa + 8;
+            Assert.Equal(CpuExit.Budget, Cpu.Run(1));
+            Assert.Equal(99ul, Cpu.X[5]);
+        }
+
+        [Fact]
         public void TrappedWfiExitsToEl2AndUntrappedWaits()
         {
             Code(Wfi, Loop);
