@@ -95,9 +95,9 @@ namespace Capvisor.Arm
             }
 
             SecurityState pas = Security;
+            ulong ipa = w.Pa;
             if (Stage2Enabled)
             {
-                ulong ipa = w.Pa;
                 uint s2 = Stage2Walk(ipa, kind, out w.Pa, out bool s2Device, out pas);
                 if (s2 != NoFault)
                 {
@@ -116,6 +116,12 @@ namespace Capvisor.Arm
             if (physicalFault != PhysicalFault.None)
             {
                 uint status = PhysicalFaultStatus(physicalFault);
+                if (physicalFault == PhysicalFault.GranuleProtection && Stage2Enabled)
+                {
+                    // A GPF on the output of stage 2 is reported to EL2, like the stage-2 faults.
+                    Stage2Abort(va, ipa, status, kind, s1ptw: false);
+                }
+
                 if (kind == AccessKind.Execute)
                 {
                     InstructionAbort(va, status);

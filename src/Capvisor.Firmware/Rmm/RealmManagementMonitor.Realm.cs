@@ -7,8 +7,7 @@ namespace Capvisor.Firmware.Rmm
         // RMI_GRANULE_DELEGATE / UNDELEGATE (TF-RMM runtime/rmi/granule.c).
         private RmiResult GranuleDelegate(ulong pa)
         {
-            // Not while a realm maps it unprotected (see RangeHoldsRmmGranule).
-            if (!IsNonSecureGranule(pa) || IsMappedUnprotected(pa))
+            if (!IsNonSecureGranule(pa))
             {
                 return RmiResult.Of(RmiStatus.ErrorInput);
             }
@@ -233,7 +232,6 @@ namespace Capvisor.Firmware.Rmm
             for (int i = 0; i < rd.RootRttCount; i++)
             {
                 ulong root = rd.RootRttBase + ((ulong)i * GranuleSize);
-                UncountNsMappings(root, rd.StartLevel);
                 Scrub(root);
                 SetState(root, GranuleState.Delegated);
             }

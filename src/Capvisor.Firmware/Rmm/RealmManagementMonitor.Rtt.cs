@@ -115,12 +115,6 @@ namespace Capvisor.Firmware.Rmm
                 ulong blockPa = S2tte.Pa(parent, parentLevel);
                 ulong attrs = parent & S2tte.NsAttrMask;
                 FillTable(rttPa, i => S2tte.AssignedNs(attrs | (blockPa + ((ulong)i * childSize)), level));
-                CountNsMapping(blockPa, parentLevel, -1);
-                for (int i = 0; i < S2tte.EntriesPerTable; i++)
-                {
-                    CountNsMapping(blockPa + ((ulong)i * childSize), level, +1);
-                }
-
                 WriteEntry(w.Table, w.Index, 0);
                 Invalidate(rd, ipa, S2tte.MapSize(parentLevel));
                 Info(w.Table).RefCount++;
@@ -161,7 +155,6 @@ namespace Capvisor.Firmware.Rmm
             WriteEntry(w.Table, w.Index, inPar ? S2tte.UnassignedDestroyed : S2tte.UnassignedNs);
             Info(w.Table).RefCount--;
             Invalidate(rd, ipa, S2tte.MapSize(level - 1));
-            UncountNsMappings(rttPa, level);
             Scrub(rttPa);
             SetState(rttPa, GranuleState.Delegated);
             return new RmiResult(0, rttPa, SkipNonLive(ipa, w));
@@ -206,13 +199,6 @@ namespace Capvisor.Firmware.Rmm
                     }
 
                     folded = S2tte.AssignedNs(first & ~S2tte.NsAttrRmm & ~S2tte.ShIs & ~S2tte.DescTypeMask, level - 1);
-                    ulong firstPa = S2tte.Pa(first, level);
-                    for (int i = 0; i < S2tte.EntriesPerTable; i++)
-                    {
-                        CountNsMapping(firstPa + ((ulong)i * S2tte.MapSize(level)), level, -1);
-                    }
-
-                    CountNsMapping(firstPa, level - 1, +1);
                 }
                 else
                 {
@@ -388,14 +374,7 @@ namespace Capvisor.Firmware.Rmm
                 return RmiResult.Rtt(level);
             }
 
-            ulong outputPa = desc & S2tte.LevelMask(level);
-            if (RangeHoldsRmmGranule(outputPa, S2tte.MapSize(level)))
-            {
-                return RmiResult.Of(RmiStatus.ErrorInput);
-            }
-
             WriteEntry(w.Table, w.Index, S2tte.AssignedNs(desc, level));
-            CountNsMapping(outputPa, level, +1);
             return default;
         }
 
@@ -419,7 +398,6 @@ namespace Capvisor.Firmware.Rmm
                 return new RmiResult(RmiResult.Pack(RmiStatus.ErrorRtt, w.Level), SkipNonLive(ipa, w));
             }
 
-            CountNsMapping(S2tte.Pa(ReadEntry(w.Table, w.Index), level), level, -1);
             WriteEntry(w.Table, w.Index, S2tte.UnassignedNs);
             Invalidate(rd, ipa, S2tte.MapSize(level));
             return new RmiResult(0, SkipNonLive(ipa, w));

@@ -241,12 +241,14 @@ namespace Capvisor.Arm.Tests.Core
             Cpu.X[2] = DataIpa; // protected alias: Realm PAS, allowed
             Cpu.X[4] = CodeIpa + 0x6000;
             Cpu.X[6] = CodeIpa + 0x5000; // unprotected alias of a Realm granule
-            Assert.Equal(CpuExit.Budget, Cpu.Run(3));
+            Assert.Equal(CpuExit.Hypervisor, Cpu.Run(10));
             Assert.Equal(99ul, Cpu.X[1]);
             Assert.Equal(0x5Aul, Cpu.X[3]);
             Assert.Equal(SecurityState.NonSecure, _m.LastDeviceState);
-            Assert.Equal(0x28ul, Cpu.EsrEl[1] & 0x3F); // granule protection fault, not the data
-            Assert.Equal(CodeIpa + 0x5000, Cpu.FarEl[1]);
+            Assert.Equal(CodeIpa + 8, Cpu.Pc);
+            Assert.Equal(0x24ul, Ec(Cpu.EsrEl2));
+            Assert.Equal(0x28ul, Cpu.EsrEl2 & 0x3F); // granule protection fault, reported to EL2, not the data
+            Assert.Equal(((CodeIpa + 0x5000) >> 12) << 4, Cpu.HpfarEl2);
             Assert.NotEqual(99ul, Cpu.X[5]);
 
             // A Non-secure CPU ignores the bit.

@@ -434,8 +434,7 @@ namespace Capvisor.Firmware.Tests.Rmm
             h.CreateRtts(rd, ns, 1);
             for (int i = 0; i < 512; i++)
             {
-                // Output 512 GiB-aligned and above the harness RAM: realm granules are never mapped unprotected.
-                Ok(h.Call(F.RttMapUnprotected, rd, ns + ((ulong)i << 30), 1, (1UL << 39) + ((ulong)i << 30) | (3UL << 6)));
+                Ok(h.Call(F.RttMapUnprotected, rd, ns + ((ulong)i << 30), 1, ((ulong)i << 30) | (3UL << 6)));
             }
 
             Status(h.Call(F.RttFold, rd, ns, 1), RmiStatus.ErrorRtt, 0);
