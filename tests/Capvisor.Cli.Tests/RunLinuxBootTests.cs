@@ -1,7 +1,6 @@
 using System.Text;
 using Capvisor.Board;
 using Capvisor.Cli.Commands;
-using Capvisor.Firmware.Psci;
 
 namespace Capvisor.Cli.Tests
 {
@@ -56,20 +55,7 @@ namespace Capvisor.Cli.Tests
                 return;
             }
 
-            var serial = new MemoryStream();
-            using var machine = new VirtMachine(new VirtMachineOptions
-            {
-                Kernel = File.ReadAllBytes(kernel),
-                Initrd = File.ReadAllBytes(initrd),
-                CommandLine = "console=ttyAMA0 nokaslr",
-                Deterministic = true,
-                Timeout = TimeSpan.FromMinutes(10),
-                SerialOutput = serial,
-                SerialInput = new MemoryStream("echo capvisor-$((6*7))\npoweroff -f\n"u8.ToArray()),
-                SerialInputAfter = "/ # ",
-            }, m => new PsciFirmware(m));
-            var exit = machine.Run();
-            string log = Encoding.UTF8.GetString(serial.ToArray());
+            var (exit, log) = InProcessLinux.Run(kernel, initrd, ["echo capvisor-$((6*7))", "poweroff -f"]);
             Assert.True(exit.Reason == MachineExitReason.SystemOff, $"{exit.Message}\n{Tail(log)}");
             Assert.Contains("\ncapvisor-42", log);
             Assert.Contains("reboot: Power down", log);

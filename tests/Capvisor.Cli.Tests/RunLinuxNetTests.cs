@@ -6,7 +6,6 @@ using Capvisor.Board;
 using Capvisor.Board.Virtio;
 using Capvisor.Board.Virtio.Net;
 using Capvisor.Cli.Commands;
-using Capvisor.Firmware.Psci;
 
 namespace Capvisor.Cli.Tests
 {
@@ -148,36 +147,19 @@ namespace Capvisor.Cli.Tests
             var backend = DatagramNetBackend.Udp(new IPEndPoint(IPAddress.Loopback, 0), responder.EndPoint);
             responder.Start(backend.LocalEndPoint);
             using var net = new VirtioNet(backend);
-            var serial = new MemoryStream();
-            string script = string.Join("\n",
-                "echo mac=$(cat /sys/class/net/eth0/address)",
-                "ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up",
-                "ping -c 2 -W 10 10.0.2.2",
-                "echo carrier=$(cat /sys/class/net/eth0/carrier)",
-                "poweroff -f",
-                "");
-            MachineExit exit;
-            using (var machine = new VirtMachine(new VirtMachineOptions
-            {
-                Kernel = File.ReadAllBytes(kernel),
-                Initrd = File.ReadAllBytes(initrd),
-                CommandLine = "console=ttyAMA0 nokaslr",
-                Deterministic = true,
-                Timeout = TimeSpan.FromMinutes(10),
-                SerialOutput = serial,
-                SerialInput = new MemoryStream(Encoding.ASCII.GetBytes(script)),
-                SerialInputAfter = "/ # ",
-                ExtraVirtioDevices = [net],
-            }, m => new PsciFirmware(m)))
-            {
-                exit = machine.Run();
-            }
-
-            string log = Encoding.UTF8.GetString(serial.ToArray());
-            Assert.True(exit.Reason == MachineExitReason.SystemOff, $"{exit.Message}\n{Tail(log)}");
-            Assert.True(log.Contains("\nmac=52:54:00:12:34:56"), Tail(log));
-            Assert.True(log.Contains("2 packets transmitted, 2 packets received, 0% packet loss"), Tail(log));
-            Assert.True(log.Contains("\ncarrier=1"), Tail(log));
+            var (exit, log) = InProcessLinux.Run(kernel, initrd,
+                [
+                    "echo mac=$(cat /sys/class/net/eth0/address)",
+                    "ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up",
+                    "ping -c 2 -W 10 10.0.2.2",
+                    "echo carrier=$(cat /sys/class/net/eth0/carrier)",
+                    "poweroff -f",
+                ],
+                o => o with { ExtraVirtioDevices = [net] });
+            Assert.True(exit.Reason == MachineExitReason.SystemOff, $"{exit.Message}\n{InProcessLinux.Tail(log)}");
+            Assert.True(log.Contains("\nmac=52:54:00:12:34:56"), InProcessLinux.Tail(log));
+            Assert.True(log.Contains("2 packets transmitted, 2 packets received, 0% packet loss"), InProcessLinux.Tail(log));
+            Assert.True(log.Contains("\ncarrier=1"), InProcessLinux.Tail(log));
             Assert.DoesNotContain("Unable to handle kernel", log);
             Assert.Equal(2, responder.EchoReplies);
             Assert.True(responder.ArpReplies >= 1);
@@ -245,36 +227,19 @@ namespace Capvisor.Cli.Tests
             ]) { RedirectStandardInput = true })!;
             try
             {
-                var serial = new MemoryStream();
-                string script = string.Join("\n",
-                    "ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up",
-                    "ping -c 1 -W 10 10.0.2.2",
-                    $"echo hello-over-tcp | nc 10.0.2.2 {serverPort} > /tmp/got",
-                    "echo words=$(wc -w < /tmp/got) last=$(tail -c 4 /tmp/got)",
-                    "poweroff -f",
-                    "");
-                MachineExit exit;
-                using (var machine = new VirtMachine(new VirtMachineOptions
-                {
-                    Kernel = File.ReadAllBytes(kernel),
-                    Initrd = File.ReadAllBytes(initrd),
-                    CommandLine = "console=ttyAMA0 nokaslr",
-                    Deterministic = true,
-                    Timeout = TimeSpan.FromMinutes(3),
-                    SerialOutput = serial,
-                    SerialInput = new MemoryStream(Encoding.ASCII.GetBytes(script)),
-                    SerialInputAfter = "/ # ",
-                    ExtraVirtioDevices = [net],
-                }, m => new PsciFirmware(m)))
-                {
-                    exit = machine.Run();
-                }
-
-                string log = Encoding.UTF8.GetString(serial.ToArray());
+                var (exit, log) = InProcessLinux.Run(kernel, initrd,
+                    [
+                        "ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up",
+                        "ping -c 1 -W 10 10.0.2.2",
+                        $"echo hello-over-tcp | nc 10.0.2.2 {serverPort} > /tmp/got",
+                        "echo words=$(wc -w < /tmp/got) last=$(tail -c 4 /tmp/got)",
+                        "poweroff -f",
+                    ],
+                    o => o with { Timeout = TimeSpan.FromMinutes(3), ExtraVirtioDevices = [net] });
                 Assert.False(qemu.HasExited, "QEMU stopped early");
-                Assert.True(exit.Reason == MachineExitReason.SystemOff, $"{exit.Message}\n{Tail(log)}");
-                Assert.True(log.Contains("1 packets transmitted, 1 packets received, 0% packet loss"), Tail(log));
-                Assert.True(log.Contains("\nwords=201 last=end"), Tail(log));
+                Assert.True(exit.Reason == MachineExitReason.SystemOff, $"{exit.Message}\n{InProcessLinux.Tail(log)}");
+                Assert.True(log.Contains("1 packets transmitted, 1 packets received, 0% packet loss"), InProcessLinux.Tail(log));
+                Assert.True(log.Contains("\nwords=201 last=end"), InProcessLinux.Tail(log));
                 Assert.Equal("hello-over-tcp", heard);
             }
             finally
@@ -331,6 +296,5 @@ namespace Capvisor.Cli.Tests
             Assert.Contains("cannot use UDP", messages.ToString());
         }
 
-        private static string Tail(string log) => log.Length > 6000 ? log[^6000..] : log;
     }
 }

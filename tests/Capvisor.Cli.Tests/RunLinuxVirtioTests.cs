@@ -1,6 +1,5 @@
 using System.Text;
 using Capvisor.Board;
-using Capvisor.Firmware.Psci;
 
 namespace Capvisor.Cli.Tests
 {
@@ -26,44 +25,29 @@ namespace Capvisor.Cli.Tests
                 var bytes = new byte[1 << 20];
                 Encoding.ASCII.GetBytes("capvisor-sector-two").CopyTo(bytes, 2 * 512);
                 File.WriteAllBytes(image, bytes);
-                var serial = new MemoryStream();
                 var console = new MemoryStream();
-                string script = string.Join("\n",
-                    "echo size=$(cat /sys/block/vda/size) ro=$(cat /sys/block/vda/ro)",
-                    "echo read=$(dd if=/dev/vda bs=512 skip=2 count=1 2>/dev/null | head -c 19)",
-                    "echo written-by-guest | dd of=/dev/vda bs=512 seek=4 conv=sync,notrunc,fsync 2>/dev/null",
-                    "echo rng=$(cat /sys/class/misc/hw_random/rng_current) $(head -c 8 /dev/hwrng | wc -c)",
-                    "echo hvc-output > /dev/hvc0",
-                    "sync",
-                    "poweroff -f",
-                    "");
-                ExitAndLog result;
+                MachineExit exit;
+                string log;
                 using (var disk = new FileStream(image, FileMode.Open, FileAccess.ReadWrite))
                 {
-                    using var machine = new VirtMachine(new VirtMachineOptions
-                    {
-                        Kernel = File.ReadAllBytes(kernel),
-                        Initrd = File.ReadAllBytes(initrd),
-                        CommandLine = "console=ttyAMA0 nokaslr",
-                        Deterministic = true,
-                        Timeout = TimeSpan.FromMinutes(10),
-                        SerialOutput = serial,
-                        SerialInput = new MemoryStream(Encoding.ASCII.GetBytes(script)),
-                        SerialInputAfter = "/ # ",
-                        Disks = [new VirtioDisk(disk)],
-                        VirtioRng = true,
-                        VirtioConsoleOutput = console,
-                    }, m => new PsciFirmware(m));
-                    var exit = machine.Run();
-                    result = new ExitAndLog(exit, Encoding.UTF8.GetString(serial.ToArray()));
+                    (exit, log) = InProcessLinux.Run(kernel, initrd,
+                        [
+                            "echo size=$(cat /sys/block/vda/size) ro=$(cat /sys/block/vda/ro)",
+                            "echo read=$(dd if=/dev/vda bs=512 skip=2 count=1 2>/dev/null | head -c 19)",
+                            "echo written-by-guest | dd of=/dev/vda bs=512 seek=4 conv=sync,notrunc,fsync 2>/dev/null",
+                            "echo rng=$(cat /sys/class/misc/hw_random/rng_current) $(head -c 8 /dev/hwrng | wc -c)",
+                            "echo hvc-output > /dev/hvc0",
+                            "sync",
+                            "poweroff -f",
+                        ],
+                        o => o with { Disks = [new VirtioDisk(disk)], VirtioRng = true, VirtioConsoleOutput = console });
                 }
 
-                string log = result.Log;
-                Assert.True(result.Exit.Reason == MachineExitReason.SystemOff, $"{result.Exit.Message}\n{Tail(log)}");
-                Assert.True(log.Contains("[vda] 2048 512-byte logical blocks"), Tail(log));
-                Assert.True(log.Contains("\nsize=2048 ro=0"), Tail(log));
-                Assert.True(log.Contains("\nread=capvisor-sector-two"), Tail(log));
-                Assert.True(log.Contains("\nrng=virtio_rng.0 8"), Tail(log));
+                Assert.True(exit.Reason == MachineExitReason.SystemOff, $"{exit.Message}\n{InProcessLinux.Tail(log)}");
+                Assert.True(log.Contains("[vda] 2048 512-byte logical blocks"), InProcessLinux.Tail(log));
+                Assert.True(log.Contains("\nsize=2048 ro=0"), InProcessLinux.Tail(log));
+                Assert.True(log.Contains("\nread=capvisor-sector-two"), InProcessLinux.Tail(log));
+                Assert.True(log.Contains("\nrng=virtio_rng.0 8"), InProcessLinux.Tail(log));
                 Assert.DoesNotContain("Unable to handle kernel", log);
                 Assert.Contains("hvc-output", Encoding.ASCII.GetString(console.ToArray()));
                 var after = File.ReadAllBytes(image);
@@ -75,8 +59,5 @@ namespace Capvisor.Cli.Tests
             }
         }
 
-        private sealed record ExitAndLog(MachineExit Exit, string Log);
-
-        private static string Tail(string log) => log.Length > 6000 ? log[^6000..] : log;
     }
 }

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Text;
 using Capvisor.Board;
 using Capvisor.Board.Virtio;
-using Capvisor.Firmware.Psci;
 
 namespace Capvisor.Cli.Tests
 {
@@ -37,42 +36,26 @@ namespace Capvisor.Cli.Tests
                 hostInitiated.Start();
                 guestInitiated.Start();
 
-                var serial = new MemoryStream();
-                string script = string.Join("\n",
-                    "capvisor-vsock listen 1234",
-                    "capvisor-vsock connect 2 5000 hello-from-guest",
-                    "capvisor-vsock connect 2 5001 nobody-listens || echo refused=$?",
-                    "poweroff -f",
-                    "");
-                MachineExit exit;
-                using (var machine = new VirtMachine(new VirtMachineOptions
-                {
-                    Kernel = File.ReadAllBytes(kernel),
-                    Initrd = File.ReadAllBytes(initrd),
-                    CommandLine = "console=ttyAMA0 nokaslr",
-                    Deterministic = true,
-                    Timeout = TimeSpan.FromMinutes(10),
-                    SerialOutput = serial,
-                    SerialInput = new MemoryStream(Encoding.ASCII.GetBytes(script)),
-                    SerialInputAfter = "/ # ",
-                    ExtraVirtioDevices = [vsock],
-                }, m => new PsciFirmware(m)))
-                {
-                    exit = machine.Run();
-                }
+                var (exit, log) = InProcessLinux.Run(kernel, initrd,
+                    [
+                        "capvisor-vsock listen 1234",
+                        "capvisor-vsock connect 2 5000 hello-from-guest",
+                        "capvisor-vsock connect 2 5001 nobody-listens || echo refused=$?",
+                        "poweroff -f",
+                    ],
+                    o => o with { ExtraVirtioDevices = [vsock] });
 
                 stop.Cancel();
                 listener.Dispose();
                 hostInitiated.Join(TimeSpan.FromSeconds(30));
                 guestInitiated.Join(TimeSpan.FromSeconds(30));
-                string log = Encoding.UTF8.GetString(serial.ToArray());
-                Assert.True(exit.Reason == MachineExitReason.SystemOff, $"{exit.Message}\n{Tail(log)}");
-                Assert.True(log.Contains("\nvsock-listening 1234"), Tail(log));
-                Assert.True(log.Contains("\nvsock-got: hello-from-host"), Tail(log));
+                Assert.True(exit.Reason == MachineExitReason.SystemOff, $"{exit.Message}\n{InProcessLinux.Tail(log)}");
+                Assert.True(log.Contains("\nvsock-listening 1234"), InProcessLinux.Tail(log));
+                Assert.True(log.Contains("\nvsock-got: hello-from-host"), InProcessLinux.Tail(log));
                 Assert.Equal("echo: hello-from-host", hostToGuest);
                 Assert.Equal("hello-from-guest", guestToHost);
-                Assert.True(log.Contains("\nvsock-reply: host-says: hello-from-guest"), Tail(log));
-                Assert.True(log.Contains("capvisor-vsock: connect: Connection reset by peer") && log.Contains("\nrefused=1"), Tail(log));
+                Assert.True(log.Contains("\nvsock-reply: host-says: hello-from-guest"), InProcessLinux.Tail(log));
+                Assert.True(log.Contains("capvisor-vsock: connect: Connection reset by peer") && log.Contains("\nrefused=1"), InProcessLinux.Tail(log));
                 Assert.DoesNotContain("Unable to handle kernel", log);
                 Assert.Equal(0, vsock.ProtocolErrors);
             }
@@ -156,6 +139,5 @@ namespace Capvisor.Cli.Tests
             }
         }
 
-        private static string Tail(string log) => log.Length > 6000 ? log[^6000..] : log;
     }
 }
