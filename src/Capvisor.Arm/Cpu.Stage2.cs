@@ -71,58 +71,14 @@ namespace Capvisor.Arm
                 return FaultStatus.AddressSize + (uint)level;
             }
 
-            int indexBits = firstIndexBits;
-            ulong descriptor;
-            int shift;
-            while (true)
+            var unused = default(TableAttributes);
+            uint walk = WalkTables(ipa, table, level, firstIndexBits, paLimit, stage1: false, ref unused, out ulong descriptor, out level);
+            if (walk != NoFault)
             {
-                shift = 12 + 9 * (3 - level);
-                ulong descriptorPa = table + ((ipa >> shift) & ((1ul << indexBits) - 1)) * 8;
-                byte* page = _memory.GetRamPage(descriptorPa & ~0xFFFul, Security, out var physicalFault);
-                if (page == null)
-                {
-                    return physicalFault == PhysicalFault.GranuleProtection
-                        ? FaultStatus.GranuleProtection
-                        : FaultStatus.ExternalAbortOnWalk + (uint)level;
-                }
-
-                descriptor = Volatile.Read(ref *(ulong*)(page + (descriptorPa & 0xFFF)));
-                if ((descriptor & 1) == 0)
-                {
-                    return FaultStatus.Translation + (uint)level;
-                }
-
-                bool isTable = (descriptor & 2) != 0;
-                if (level == 3)
-                {
-                    if (!isTable)
-                    {
-                        return FaultStatus.Translation + 3u;
-                    }
-
-                    break;
-                }
-
-                if (!isTable)
-                {
-                    if (level == 0)
-                    {
-                        return FaultStatus.Translation;
-                    }
-
-                    break;
-                }
-
-                table = descriptor & 0x0000_FFFF_FFFF_F000ul;
-                if ((table >> paLimit) != 0)
-                {
-                    return FaultStatus.AddressSize + (uint)level;
-                }
-
-                level++;
-                indexBits = 9;
+                return walk;
             }
 
+            int shift = 12 + 9 * (3 - level);
             ulong outputBase = descriptor & 0x0000_FFFF_FFFF_F000ul & ~((1ul << shift) - 1);
             if ((outputBase >> paLimit) != 0)
             {

@@ -204,78 +204,14 @@ namespace Capvisor.Arm
                 return FaultStatus.AddressSize + (uint)level;
             }
 
-            bool apTableNoEl0 = false, apTableReadOnly = false, uxnTable = false, pxnTable = false;
-            SecurityState tablePas = Security;
-            int indexBits = firstIndexBits;
-            ulong descriptor;
-            int shift;
-            while (true)
+            var tableAttributes = default(TableAttributes);
+            uint walk = WalkTables(va, table, level, firstIndexBits, paLimit, stage1: true, ref tableAttributes, out ulong descriptor, out level);
+            if (walk != NoFault)
             {
-                shift = 12 + 9 * (3 - level);
-                ulong index = (va >> shift) & ((1ul << indexBits) - 1);
-                ulong descriptorPa = table + index * 8;
-                if (Stage2Enabled)
-                {
-                    // The table address is an IPA: the walk's own reads go through stage 2.
-                    uint s2 = Stage2Walk(descriptorPa, AccessKind.Read, out ulong descriptorOutput, out _, out tablePas);
-                    if (s2 != NoFault)
-                    {
-                        _stage2FaultIpa = descriptorPa;
-                        return s2 | Stage2WalkFault;
-                    }
-
-                    descriptorPa = descriptorOutput;
-                }
-
-                byte* page = _memory.GetRamPage(descriptorPa & ~0xFFFul, tablePas, out var physicalFault);
-                if (page == null)
-                {
-                    return physicalFault == PhysicalFault.GranuleProtection
-                        ? FaultStatus.GranuleProtection
-                        : FaultStatus.ExternalAbortOnWalk + (uint)level;
-                }
-
-                descriptor = Volatile.Read(ref *(ulong*)(page + (descriptorPa & 0xFFF)));
-                if ((descriptor & 1) == 0)
-                {
-                    return FaultStatus.Translation + (uint)level;
-                }
-
-                bool isTable = (descriptor & 2) != 0;
-                if (level == 3)
-                {
-                    if (!isTable)
-                    {
-                        return FaultStatus.Translation + 3u;
-                    }
-
-                    break;
-                }
-
-                if (!isTable)
-                {
-                    if (level == 0)
-                    {
-                        return FaultStatus.Translation;
-                    }
-
-                    break;
-                }
-
-                table = descriptor & 0x0000_FFFF_FFFF_F000ul;
-                if ((table >> paLimit) != 0)
-                {
-                    return FaultStatus.AddressSize + (uint)level;
-                }
-
-                apTableNoEl0 |= ((descriptor >> 61) & 1) != 0;
-                apTableReadOnly |= ((descriptor >> 62) & 1) != 0;
-                uxnTable |= ((descriptor >> 60) & 1) != 0;
-                pxnTable |= ((descriptor >> 59) & 1) != 0;
-                level++;
-                indexBits = 9;
+                return walk;
             }
 
+            int shift = 12 + 9 * (3 - level);
             ulong outputBase = descriptor & 0x0000_FFFF_FFFF_F000ul & ~((1ul << shift) - 1);
             if ((outputBase >> paLimit) != 0)
             {
@@ -288,11 +224,11 @@ namespace Capvisor.Arm
             }
 
             uint ap = (uint)(descriptor >> 6) & 3;
-            bool el0Read = (ap & 1) != 0 && !apTableNoEl0;
-            bool el0Write = ap == 1 && !apTableNoEl0 && !apTableReadOnly;
-            bool el1Write = (ap & 2) == 0 && !apTableReadOnly;
-            bool uxn = ((descriptor >> 54) & 1) != 0 || uxnTable;
-            bool pxn = ((descriptor >> 53) & 1) != 0 || pxnTable;
+            bool el0Read = (ap & 1) != 0 && !tableAttributes.NoEl0;
+            bool el0Write = ap == 1 && !tableAttributes.NoEl0 && !tableAttributes.ReadOnly;
+            bool el1Write = (ap & 2) == 0 && !tableAttributes.ReadOnly;
+            bool uxn = ((descriptor >> 54) & 1) != 0 || tableAttributes.Uxn;
+            bool pxn = ((descriptor >> 53) & 1) != 0 || tableAttributes.Pxn;
             bool wxn = (sctlr & SctlrWxn) != 0;
             bool allowed = kind switch
             {
@@ -314,6 +250,90 @@ namespace Capvisor.Arm
             result.Shareability = (byte)((descriptor >> 8) & 3);
             result.Level = level;
             return NoFault;
+        }
+
+        /// <summary>The hierarchical attributes a stage-1 walk collects from table descriptors.</summary>
+        private struct TableAttributes
+        {
+            public bool NoEl0, ReadOnly, Uxn, Pxn;
+        }
+
+        /// <summary>
+        /// Walks 4 KiB-granule tables from <paramref name="table"/> at <paramref name="level"/>
+        /// (with <paramref name="indexBits"/> index bits there: concatenated roots have more than
+        /// nine) down to the block or page descriptor for <paramref name="address"/>. A stage-1
+        /// walk reads its descriptors through stage 2 when that is on and collects the table
+        /// attributes. Returns the fault status code, or <see cref="NoFault"/> with the leaf
+        /// <paramref name="descriptor"/> and its <paramref name="leafLevel"/>.
+        /// </summary>
+        private uint WalkTables(ulong address, ulong table, int level, int indexBits, int paLimit, bool stage1,
+            ref TableAttributes attributes, out ulong descriptor, out int leafLevel)
+        {
+            leafLevel = level;
+            while (true)
+            {
+                int shift = 12 + 9 * (3 - level);
+                ulong descriptorPa = table + ((address >> shift) & ((1ul << indexBits) - 1)) * 8;
+                SecurityState pas = Security;
+                if (stage1 && Stage2Enabled)
+                {
+                    // The table address is an IPA: the walk's own reads go through stage 2.
+                    uint s2 = Stage2Walk(descriptorPa, AccessKind.Read, out ulong descriptorOutput, out _, out pas);
+                    if (s2 != NoFault)
+                    {
+                        descriptor = 0;
+                        _stage2FaultIpa = descriptorPa;
+                        return s2 | Stage2WalkFault;
+                    }
+
+                    descriptorPa = descriptorOutput;
+                }
+
+                byte* page = _memory.GetRamPage(descriptorPa & ~0xFFFul, pas, out var physicalFault);
+                if (page == null)
+                {
+                    descriptor = 0;
+                    return physicalFault == PhysicalFault.GranuleProtection
+                        ? FaultStatus.GranuleProtection
+                        : FaultStatus.ExternalAbortOnWalk + (uint)level;
+                }
+
+                descriptor = Volatile.Read(ref *(ulong*)(page + (descriptorPa & 0xFFF)));
+                if ((descriptor & 1) == 0)
+                {
+                    return FaultStatus.Translation + (uint)level;
+                }
+
+                bool isTable = (descriptor & 2) != 0;
+                if (level == 3 || !isTable)
+                {
+                    // Level 3 needs a page descriptor (0b11); level 0 has no blocks with 4 KiB.
+                    if (level == 3 ? !isTable : level == 0)
+                    {
+                        return FaultStatus.Translation + (uint)level;
+                    }
+
+                    leafLevel = level;
+                    return NoFault;
+                }
+
+                table = descriptor & 0x0000_FFFF_FFFF_F000ul;
+                if ((table >> paLimit) != 0)
+                {
+                    return FaultStatus.AddressSize + (uint)level;
+                }
+
+                if (stage1)
+                {
+                    attributes.NoEl0 |= ((descriptor >> 61) & 1) != 0;
+                    attributes.ReadOnly |= ((descriptor >> 62) & 1) != 0;
+                    attributes.Uxn |= ((descriptor >> 60) & 1) != 0;
+                    attributes.Pxn |= ((descriptor >> 59) & 1) != 0;
+                }
+
+                level++;
+                indexBits = 9;
+            }
         }
 
         private static int IpsBits(uint ips) => ips switch
