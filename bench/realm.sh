@@ -100,7 +100,7 @@ out="$root/bench/results/$date_utc-realm.md"
   echo
   echo "## Realm creation and measurement (REALM_CREATE .. ACTIVATE, kvmtool-cca sequence)"
   echo
-  echo "| image | realm RAM (MiB) | granules populated (measured DATA_CREATE) | best (s) | median (s) |"
+  echo "| image | realm RAM (MiB) | DATA granules at the end of the run (measured at build + created on first touch) | build best (s) | build median (s) |"
   echo "|---|---:|---:|---:|---:|"
   for r in "${rows[@]}"; do
     IFS='|' read -r label mib granules best median <<<"$r"
