@@ -65,29 +65,12 @@ namespace Capvisor.Arm
             }
 
             int paLimit = Math.Min(PaBits, IpsBits((uint)(vtcr >> 16) & 7));
-            ulong table = VttbrEl2 & 0x0000_FFFF_FFFF_FFFEul & ~((8ul << firstIndexBits) - 1);
-            if ((table >> paLimit) != 0)
-            {
-                return FaultStatus.AddressSize + (uint)level;
-            }
-
             var unused = default(TableAttributes);
-            uint walk = WalkTables(ipa, table, level, firstIndexBits, paLimit, stage1: false, ref unused, out ulong descriptor, out level);
+            uint walk = WalkTables(ipa, VttbrEl2, level, firstIndexBits, paLimit, stage1: false, ref unused,
+                out ulong descriptor, out level, out ulong outputAddress);
             if (walk != NoFault)
             {
                 return walk;
-            }
-
-            int shift = 12 + 9 * (3 - level);
-            ulong outputBase = descriptor & 0x0000_FFFF_FFFF_F000ul & ~((1ul << shift) - 1);
-            if ((outputBase >> paLimit) != 0)
-            {
-                return FaultStatus.AddressSize + (uint)level;
-            }
-
-            if (((descriptor >> 10) & 1) == 0)
-            {
-                return FaultStatus.AccessFlag + (uint)level;
             }
 
             // S2AP[0] grants reads, S2AP[1] writes; with AArch64 at EL2 execution depends on XN alone.
@@ -102,7 +85,7 @@ namespace Capvisor.Arm
                 return FaultStatus.Permission + (uint)level;
             }
 
-            pa = outputBase | (ipa & ((1ul << shift) - 1));
+            pa = outputAddress;
             device = ((descriptor >> 4) & 3) == 0;
             if (Security == SecurityState.Realm && ((descriptor >> 55) & 1) != 0)
             {

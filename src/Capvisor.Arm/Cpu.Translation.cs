@@ -198,29 +198,12 @@ namespace Capvisor.Arm
             int paLimit = Math.Min(PaBits, IpsBits((uint)(tcr >> 32) & 7));
             ulong ttbr = upper ? Ttbr1El1 : Ttbr0El1;
             int firstIndexBits = inputBits - (12 + 9 * (3 - level));
-            ulong table = ttbr & 0x0000_FFFF_FFFF_FFFEul & ~((8ul << firstIndexBits) - 1);
-            if ((table >> paLimit) != 0)
-            {
-                return FaultStatus.AddressSize + (uint)level;
-            }
-
             var tableAttributes = default(TableAttributes);
-            uint walk = WalkTables(va, table, level, firstIndexBits, paLimit, stage1: true, ref tableAttributes, out ulong descriptor, out level);
+            uint walk = WalkTables(va, ttbr, level, firstIndexBits, paLimit, stage1: true, ref tableAttributes,
+                out ulong descriptor, out level, out ulong outputAddress);
             if (walk != NoFault)
             {
                 return walk;
-            }
-
-            int shift = 12 + 9 * (3 - level);
-            ulong outputBase = descriptor & 0x0000_FFFF_FFFF_F000ul & ~((1ul << shift) - 1);
-            if ((outputBase >> paLimit) != 0)
-            {
-                return FaultStatus.AddressSize + (uint)level;
-            }
-
-            if (((descriptor >> 10) & 1) == 0)
-            {
-                return FaultStatus.AccessFlag + (uint)level;
             }
 
             uint ap = (uint)(descriptor >> 6) & 3;
@@ -244,7 +227,7 @@ namespace Capvisor.Arm
             }
 
             byte attr = (byte)(MairEl1 >> (8 * (int)((descriptor >> 2) & 7)));
-            result.Pa = outputBase | (va & ((1ul << shift) - 1));
+            result.Pa = outputAddress;
             result.Attr = attr;
             result.Device = (attr & 0xF0) == 0;
             result.Shareability = (byte)((descriptor >> 8) & 3);
@@ -259,17 +242,26 @@ namespace Capvisor.Arm
         }
 
         /// <summary>
-        /// Walks 4 KiB-granule tables from <paramref name="table"/> at <paramref name="level"/>
-        /// (with <paramref name="indexBits"/> index bits there: concatenated roots have more than
-        /// nine) down to the block or page descriptor for <paramref name="address"/>. A stage-1
-        /// walk reads its descriptors through stage 2 when that is on and collects the table
-        /// attributes. Returns the fault status code, or <see cref="NoFault"/> with the leaf
-        /// <paramref name="descriptor"/> and its <paramref name="leafLevel"/>.
+        /// Walks 4 KiB-granule tables from the root in <paramref name="baseRegister"/> (TTBR or
+        /// VTTBR) at <paramref name="level"/> (with <paramref name="indexBits"/> index bits there:
+        /// concatenated roots have more than nine) down to the block or page descriptor for
+        /// <paramref name="address"/>, and checks its output address size and access flag. A
+        /// stage-1 walk reads its descriptors through stage 2 when that is on and collects the
+        /// table attributes. Returns the fault status code, or <see cref="NoFault"/> with the leaf
+        /// <paramref name="descriptor"/>, its <paramref name="leafLevel"/> and the
+        /// <paramref name="outputAddress"/> of <paramref name="address"/>.
         /// </summary>
-        private uint WalkTables(ulong address, ulong table, int level, int indexBits, int paLimit, bool stage1,
-            ref TableAttributes attributes, out ulong descriptor, out int leafLevel)
+        private uint WalkTables(ulong address, ulong baseRegister, int level, int indexBits, int paLimit, bool stage1,
+            ref TableAttributes attributes, out ulong descriptor, out int leafLevel, out ulong outputAddress)
         {
+            descriptor = outputAddress = 0;
             leafLevel = level;
+            ulong table = baseRegister & 0x0000_FFFF_FFFF_FFFEul & ~((8ul << indexBits) - 1);
+            if ((table >> paLimit) != 0)
+            {
+                return FaultStatus.AddressSize + (uint)level;
+            }
+
             while (true)
             {
                 int shift = 12 + 9 * (3 - level);
@@ -281,7 +273,6 @@ namespace Capvisor.Arm
                     uint s2 = Stage2Walk(descriptorPa, AccessKind.Read, out ulong descriptorOutput, out _, out pas);
                     if (s2 != NoFault)
                     {
-                        descriptor = 0;
                         _stage2FaultIpa = descriptorPa;
                         return s2 | Stage2WalkFault;
                     }
@@ -292,7 +283,6 @@ namespace Capvisor.Arm
                 byte* page = _memory.GetRamPage(descriptorPa & ~0xFFFul, pas, out var physicalFault);
                 if (page == null)
                 {
-                    descriptor = 0;
                     return physicalFault == PhysicalFault.GranuleProtection
                         ? FaultStatus.GranuleProtection
                         : FaultStatus.ExternalAbortOnWalk + (uint)level;
@@ -314,6 +304,19 @@ namespace Capvisor.Arm
                     }
 
                     leafLevel = level;
+                    ulong offsetMask = (1ul << shift) - 1;
+                    ulong outputBase = descriptor & 0x0000_FFFF_FFFF_F000ul & ~offsetMask;
+                    if ((outputBase >> paLimit) != 0)
+                    {
+                        return FaultStatus.AddressSize + (uint)level;
+                    }
+
+                    if (((descriptor >> 10) & 1) == 0)
+                    {
+                        return FaultStatus.AccessFlag + (uint)level;
+                    }
+
+                    outputAddress = outputBase | (address & offsetMask);
                     return NoFault;
                 }
 
