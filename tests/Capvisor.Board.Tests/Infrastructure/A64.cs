@@ -2,18 +2,22 @@ using Capvisor.Arm;
 
 namespace Capvisor.Board.Tests.Infrastructure
 {
-    /// <summary>Hand encodings of the few A64 instructions the board tests run.</summary>
+    /// <summary>Hand encodings of the few A64 instructions the board tests run (the firmware tests link this file too).</summary>
     internal static class A64
     {
         public static uint Movz(int rd, uint imm16, int shift = 0) => 0xD2800000u | ((uint)(shift / 16) << 21) | (imm16 << 5) | (uint)rd;
         public static uint Movk(int rd, uint imm16, int shift) => 0xF2800000u | ((uint)(shift / 16) << 21) | (imm16 << 5) | (uint)rd;
         public static uint StrW(int rt, int rn) => 0xB9000000u | ((uint)rn << 5) | (uint)rt;
         public static uint StrB(int rt, int rn) => 0x39000000u | ((uint)rn << 5) | (uint)rt;
-        public static uint LdrW(int rt, int rn) => 0xB9400000u | ((uint)rn << 5) | (uint)rt;
+        public static uint LdrW(int rt, int rn, int offset = 0) => 0xB9400000u | ((uint)(offset / 4) << 10) | ((uint)rn << 5) | (uint)rt;
+        public static uint LdrX(int rt, int rn, int offset = 0) => 0xF9400000u | ((uint)(offset / 8) << 10) | ((uint)rn << 5) | (uint)rt;
+        public static uint StrX(int rt, int rn, int offset = 0) => 0xF9000000u | ((uint)(offset / 8) << 10) | ((uint)rn << 5) | (uint)rt;
+        public static uint MovReg(int rd, int rm) => 0xAA0003E0u | ((uint)rm << 16) | (uint)rd;
         public static uint AddImm(int rd, int rn, uint imm12) => 0x91000000u | (imm12 << 10) | ((uint)rn << 5) | (uint)rd;
         public static uint Msr(uint encoding, int rt) => 0xD5000000u | (encoding << 5) | (uint)rt;
         public static uint Mrs(int rt, uint encoding) => 0xD5200000u | (encoding << 5) | (uint)rt;
         public const uint Hvc0 = 0xD4000002;
+        public const uint Smc0 = 0xD4000003;
         public const uint Wfi = 0xD503207F;
         public const uint Nop = 0xD503201F;
         public const uint BranchSelf = 0x14000000;

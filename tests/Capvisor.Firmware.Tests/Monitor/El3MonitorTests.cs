@@ -3,6 +3,7 @@ using Capvisor.Board;
 using Capvisor.Firmware.Monitor;
 using Capvisor.Firmware.Psci;
 using Capvisor.Firmware.Rmm;
+using static Capvisor.Board.Tests.Infrastructure.A64;
 using F = Capvisor.Firmware.Rmm.RmiFunctionId;
 
 namespace Capvisor.Firmware.Tests.Monitor
@@ -12,32 +13,6 @@ namespace Capvisor.Firmware.Tests.Monitor
         private const ulong ProgramBase = VirtMemoryMap.RamBase + 0x80000;
         private const ulong Target = VirtMemoryMap.RamBase + 0x40_0000;
         private const ulong Sentinel = 0x5A5A_5A5A_5A5A_5A5A;
-
-        // Hand-encoded A64, as the board tests do.
-        private static uint Movz(int rd, uint imm16, int shift = 0) => 0xD2800000u | ((uint)(shift / 16) << 21) | (imm16 << 5) | (uint)rd;
-        private static uint Movk(int rd, uint imm16, int shift) => 0xF2800000u | ((uint)(shift / 16) << 21) | (imm16 << 5) | (uint)rd;
-        private static uint MovReg(int rd, int rm) => 0xAA0003E0u | ((uint)rm << 16) | (uint)rd;
-        private static uint LdrX(int rt, int rn) => 0xF9400000u | ((uint)rn << 5) | (uint)rt;
-        private static uint StrX(int rt, int rn) => 0xF9000000u | ((uint)rn << 5) | (uint)rt;
-        private static uint Msr(uint encoding, int rt) => 0xD5000000u | (encoding << 5) | (uint)rt;
-        private static uint Mrs(int rt, uint encoding) => 0xD5200000u | (encoding << 5) | (uint)rt;
-        private const uint Smc0 = 0xD4000003;
-        private const uint Hvc0 = 0xD4000002;
-        private const uint Nop = 0xD503201F;
-        private const uint BranchSelf = 0x14000000;
-
-        private static IEnumerable<uint> Mov64(int rd, ulong value)
-        {
-            yield return Movz(rd, (uint)(value & 0xFFFF));
-            for (int shift = 16; shift < 64; shift += 16)
-            {
-                uint part = (uint)(value >> shift) & 0xFFFF;
-                if (part != 0)
-                {
-                    yield return Movk(rd, part, shift);
-                }
-            }
-        }
 
         /// <summary>
         /// A Non-secure EL1 program: <paramref name="body"/>, then SYSTEM_OFF through HVC. VBAR_EL1
@@ -73,33 +48,6 @@ namespace Capvisor.Firmware.Tests.Monitor
             return Elf(code, ProgramBase);
         }
 
-        /// <summary>An ELF64 AArch64 executable with one PT_LOAD segment holding <paramref name="code"/> at <paramref name="address"/>.</summary>
-        private static byte[] Elf(List<uint> code, ulong address)
-        {
-            var text = new byte[code.Count * 4];
-            Buffer.BlockCopy(code.ToArray(), 0, text, 0, text.Length);
-            var f = new byte[64 + 56 + text.Length];
-            f[0] = 0x7F; f[1] = (byte)'E'; f[2] = (byte)'L'; f[3] = (byte)'F';
-            f[4] = 2; f[5] = 1; f[6] = 1;
-            BitConverter.TryWriteBytes(f.AsSpan(16), (ushort)2);
-            BitConverter.TryWriteBytes(f.AsSpan(18), (ushort)183);
-            BitConverter.TryWriteBytes(f.AsSpan(20), 1u);
-            BitConverter.TryWriteBytes(f.AsSpan(24), address);
-            BitConverter.TryWriteBytes(f.AsSpan(32), 64ul);
-            BitConverter.TryWriteBytes(f.AsSpan(52), (ushort)64);
-            BitConverter.TryWriteBytes(f.AsSpan(54), (ushort)56);
-            BitConverter.TryWriteBytes(f.AsSpan(56), (ushort)1);
-            var ph = f.AsSpan(64);
-            BitConverter.TryWriteBytes(ph, 1u);
-            BitConverter.TryWriteBytes(ph[4..], 5u);
-            BitConverter.TryWriteBytes(ph[8..], 120ul);
-            BitConverter.TryWriteBytes(ph[16..], address);
-            BitConverter.TryWriteBytes(ph[24..], address);
-            BitConverter.TryWriteBytes(ph[32..], (ulong)text.Length);
-            BitConverter.TryWriteBytes(ph[40..], (ulong)text.Length);
-            text.CopyTo(f, 120);
-            return f;
-        }
 
         private static (VirtMachine Machine, El3Monitor Monitor) Create(byte[]? kernel, bool enableRmm = true)
         {

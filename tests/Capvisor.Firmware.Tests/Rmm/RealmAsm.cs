@@ -1,4 +1,5 @@
 using Capvisor.Arm;
+using static Capvisor.Board.Tests.Infrastructure.A64;
 
 namespace Capvisor.Firmware.Tests.Rmm
 {
@@ -18,42 +19,11 @@ namespace Capvisor.Firmware.Tests.Rmm
         public const uint Eret = 0xD69F03E0;
         public const uint DaifClrI = 0xD50342FF;
 
-        public static uint B(int instructions) => 0x14000000u | ((uint)instructions & 0x03FF_FFFF);
-
-        public static uint AddImm(int rd, int rn, uint imm12) => 0x91000000u | (imm12 << 10) | ((uint)rn << 5) | (uint)rd;
-
-        public static uint Movz(int rd, uint imm16, int shift = 0) => 0xD2800000u | ((uint)(shift / 16) << 21) | (imm16 << 5) | (uint)rd;
-        public static uint Movk(int rd, uint imm16, int shift) => 0xF2800000u | ((uint)(shift / 16) << 21) | (imm16 << 5) | (uint)rd;
-        public static uint MovReg(int rd, int rm) => 0xAA0003E0u | ((uint)rm << 16) | (uint)rd;
-        public static uint LdrX(int rt, int rn, int offset = 0) => 0xF9400000u | ((uint)(offset / 8) << 10) | ((uint)rn << 5) | (uint)rt;
-        public static uint StrX(int rt, int rn, int offset = 0) => 0xF9000000u | ((uint)(offset / 8) << 10) | ((uint)rn << 5) | (uint)rt;
-        public static uint LdrW(int rt, int rn, int offset = 0) => 0xB9400000u | ((uint)(offset / 4) << 10) | ((uint)rn << 5) | (uint)rt;
-        public static uint StrB(int rt, int rn) => 0x39000000u | ((uint)rn << 5) | (uint)rt;
         public static uint LdrshX(int rt, int rn) => 0x79800000u | ((uint)rn << 5) | (uint)rt;
         public static uint AddReg(int rd, int rn, int rm) => 0x8B000000u | ((uint)rm << 16) | ((uint)rn << 5) | (uint)rd;
         public static uint CmpImm(int rn, uint imm12) => 0xF100001Fu | (imm12 << 10) | ((uint)rn << 5);
         public static uint BEq(int instructions) => 0x54000000u | (((uint)instructions & 0x7FFFF) << 5);
         public static uint Br(int rn) => 0xD61F0000u | ((uint)rn << 5);
-        public static uint Msr(uint encoding, int rt) => 0xD5000000u | (encoding << 5) | (uint)rt;
-        public static uint Mrs(int rt, uint encoding) => 0xD5200000u | (encoding << 5) | (uint)rt;
-        public const uint Smc0 = 0xD4000003;
-        public const uint Hvc0 = 0xD4000002;
-        public const uint Wfi = 0xD503207F;
-        public const uint Nop = 0xD503201F;
-        public const uint BranchSelf = 0x14000000;
-
-        public static IEnumerable<uint> Mov64(int rd, ulong value)
-        {
-            yield return Movz(rd, (uint)(value & 0xFFFF));
-            for (int shift = 16; shift < 64; shift += 16)
-            {
-                uint part = (uint)(value >> shift) & 0xFFFF;
-                if (part != 0)
-                {
-                    yield return Movk(rd, part, shift);
-                }
-            }
-        }
 
         /// <summary>Stores x<paramref name="rt"/> in result slot <paramref name="slot"/>.</summary>
         public static uint Save(int rt, int slot) => StrX(rt, 28, slot * 8);

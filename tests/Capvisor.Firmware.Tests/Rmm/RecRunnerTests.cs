@@ -1,4 +1,5 @@
 using Capvisor.Firmware.Rmm;
+using static Capvisor.Board.Tests.Infrastructure.A64;
 using static Capvisor.Firmware.Tests.Rmm.RealmAsm;
 using F = Capvisor.Firmware.Rmm.RmiFunctionId;
 using L = Capvisor.Firmware.Rmm.RecRunLayout;
@@ -441,7 +442,7 @@ namespace Capvisor.Firmware.Tests.Rmm
             body.Add(Wfi);
             body.AddRange(Mov64(10, BoardRealm.UnpopulatedIpa + 0x8000));
             body.Add(LdrX(11, 10));
-            body.Add(RealmAsm.B(loopStart - body.Count));
+            body.Add(B(loopStart - body.Count));
             using var r = new BoardRealm(Program(body));
             var statuses = new HashSet<RmiStatus>();
             for (int i = 0; i < 150; i++)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Capvisor.Attestation.Cca;
 using Capvisor.Firmware.Rmm;
+using static Capvisor.Board.Tests.Infrastructure.A64;
 using static Capvisor.Firmware.Tests.Rmm.RealmAsm;
 using L = Capvisor.Firmware.Rmm.RecRunLayout;
 using R = Capvisor.Firmware.Rmm.RsiFunctionId;

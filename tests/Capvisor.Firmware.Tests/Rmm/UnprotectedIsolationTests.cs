@@ -1,5 +1,6 @@
 using Capvisor.Arm;
 using Capvisor.Firmware.Rmm;
+using static Capvisor.Board.Tests.Infrastructure.A64;
 using static Capvisor.Firmware.Tests.Rmm.RealmAsm;
 using F = Capvisor.Firmware.Rmm.RmiFunctionId;
 using L = Capvisor.Firmware.Rmm.RecRunLayout;
