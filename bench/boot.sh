@@ -14,6 +14,7 @@
 # Guest assets: $CAPVISOR_GUEST_DIR (default .cache/guest of this tree, else /work/main/.cache/guest).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/lib.sh"
 reps=3
 cpus="1 2"
 modes="rt det"
@@ -47,10 +48,7 @@ fi
 work="$root/bench/.build"
 mkdir -p "$work" "$root/bench/results"
 if [ $do_cv = 1 ] && [ -z "$cv_dll" ]; then
-  echo "bench: building capvisor (Release) into bench/.build/cli" >&2
-  dotnet build "$root/src/Capvisor.Cli/Capvisor.Cli.csproj" -c Release -o "$work/cli" -nologo -v q \
-    -clp:ErrorsOnly >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
-  cv_dll="$work/cli/capvisor.dll"
+  cv_dll=$(bench_build_cli "$root" "$work")
 fi
 
 export BENCH_ROOT="$root" BENCH_GUEST="$guest" BENCH_REPS="$reps" BENCH_CPUS="$cpus" BENCH_MODES="$modes"

@@ -15,6 +15,7 @@
 # granule with its hash, REC_CREATE, REALM_ACTIVATE), in-process, without process start-up.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/lib.sh"
 reps=3
 cv_dll=""
 while [ $# -gt 0 ]; do
@@ -30,14 +31,7 @@ work="$root/bench/.build"
 mkdir -p "$work" "$root/bench/results"
 load_before=$(cut -d" " -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 if [ -z "$cv_dll" ]; then
-  echo "bench: building capvisor (Release) into bench/.build/cli" >&2
-  if ! dotnet build "$root/src/Capvisor.Cli/Capvisor.Cli.csproj" -c Release -o "$work/cli" -nologo -v q \
-       -clp:ErrorsOnly >"$work/build.log" 2>&1; then
-    cat "$work/build.log" >&2
-    echo "bench: capvisor build failed" >&2
-    exit 1
-  fi
-  cv_dll="$work/cli/capvisor.dll"
+  cv_dll=$(bench_build_cli "$root" "$work")
 fi
 make -s -C "$root/guest/realm"
 state="$work/realm-state"

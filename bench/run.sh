@@ -13,6 +13,7 @@
 # reported next to the figures (MIPS are computed from whole-run wall time).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/lib.sh"
 reps=3
 cv_timeout=900
 do_cv=1
@@ -44,15 +45,7 @@ make -s -C "$root/guest/baremetal" build/bench.elf build/demo.elf
 cv=()
 if [ $do_cv = 1 ]; then
   if [ -z "$cv_dll" ]; then
-    # Own build output (Release), so concurrent work on ./capvisor's .build/cli is not disturbed.
-    echo "bench: building capvisor (Release) into bench/.build/cli" >&2
-    if ! dotnet build "$root/src/Capvisor.Cli/Capvisor.Cli.csproj" -c Release -o "$work/cli" -nologo -v q \
-         -clp:ErrorsOnly >"$work/build.log" 2>&1; then
-      cat "$work/build.log" >&2
-      echo "bench: capvisor build failed" >&2
-      exit 1
-    fi
-    cv_dll="$work/cli/capvisor.dll"
+    cv_dll=$(bench_build_cli "$root" "$work")
   fi
   cv=(dotnet "$cv_dll" run -m 128 --deterministic --timeout "$cv_timeout")
 fi
